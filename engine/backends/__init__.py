@@ -1,0 +1,41 @@
+"""Rule backends: given compiled predicates and facts, return which records each predicate matches.
+
+``durable`` runs the predicates as durable_rules rules (the default where it imports);
+``python`` evaluates the same compiled conditions in plain Python. Both return
+``{predicate index: sorted record indices}`` and must agree exactly (tested).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..compiler import CompiledRules
+from ..facts import FactSet
+
+
+class Backend(Protocol):
+    name: str
+
+    def match(self, rules: CompiledRules, facts: FactSet) -> dict[int, list[int]]: ...
+
+
+def durable_available() -> bool:
+    try:
+        import durable.engine  # noqa: F401
+    except Exception:  # ImportError, or the undefined-symbol failure on Python 3.13+
+        return False
+    return True
+
+
+def get_backend(name: str = "auto") -> Backend:
+    if name == "auto":
+        name = "durable" if durable_available() else "python"
+    if name == "durable":
+        from .durable_backend import DurableBackend
+
+        return DurableBackend()
+    if name == "python":
+        from .python_backend import PythonBackend
+
+        return PythonBackend()
+    raise ValueError(f"unknown backend {name!r} (durable | python | auto)")

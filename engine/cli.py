@@ -1,0 +1,158 @@
+"""``scorecard`` command line. Exit codes: 0 ok, 1 below --fail-under, 2 invalid input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from evidence.package import load_package
+
+from .backends import get_backend
+from .catalog import DEFAULT_RULES
+from .errors import InputError, Problem
+from .evaluate import load_rules, score
+from .render import render
+
+EXIT_OK, EXIT_BELOW, EXIT_INPUT = 0, 1, 2
+
+
+def fail_input(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(p.format(), err=True)
+    n = sum(1 for p in problems if p.severity == "error")
+    click.echo(f"共 {n} 个错误,{len(problems) - n} 个警告。", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+class ScorecardGroup(click.Group):
+    """Turn InputError into a located message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            fail_input(exc.problems)
+
+
+rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                            default=DEFAULT_RULES, show_default=False, help="规则目录(默认 indicators/)")
+backend_option = click.option("--backend", type=click.Choice(["auto", "durable", "python"]), default="auto",
+                              help="规则引擎后端(默认 auto:可用时用 durable_rules)")
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {output}", err=True)
+
+
+@click.group(cls=ScorecardGroup)
+@click.version_option(package_name="fazhi-scorecard")
+def main() -> None:
+    """法治政府建设示范创建评估工具:按 87 项指标核查证据包、计分、出具报告。"""
+
+
+@main.group()
+def indicators() -> None:
+    """查看指标规则。"""
+
+
+@indicators.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@rules_option
+def indicators_list(fmt: str, rules_dir: Path) -> None:
+    """列出全部指标。"""
+    rules = load_rules(rules_dir)
+    cat = rules.catalog
+    if fmt == "json":
+        data = {
+            "edition": cat.edition.id,
+            "name": cat.edition.name,
+            "total_points": cat.edition.total_points,
+            "categories": [c.model_dump() for c in cat.edition.categories],
+            "indicators": [
+                {"no": i.no, "category": i.category, "category_name": cat.category_name(i.category), "title": i.title,
+                 "text": i.text, "lead_units": i.lead_units, "points": i.points, "scoring": i.scoring.method,
+                 "checks": [{"id": c.id, "kind": c.kind, "title": c.title} for c in i.checks]}
+                for i in cat.indicators
+            ],
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for c in cat.edition.categories:
+        click.echo(f"\n{c.no}. {c.name}({c.count}项)")
+        for i in (x for x in cat.indicators if x.category == c.no):
+            kinds = ",".join(ch.kind for ch in i.checks)
+            click.echo(f"  {i.no:>2}  {i.points:g}分  {i.title}  [{'、'.join(i.lead_units)}]  ({kinds})")
+    click.echo(f"\n共 {len(cat.indicators)} 项,满分 {cat.max_points:g} 分。")
+
+
+@indicators.command("show")
+@click.argument("no", type=int)
+@rules_option
+def indicators_show(no: int, rules_dir: Path) -> None:
+    """显示一项指标的原文、检查项与计分规则。"""
+    rules = load_rules(rules_dir)
+    ind = rules.catalog.get(no)
+    if ind is None:
+        raise InputError(Problem("indicators", f"没有序号为 {no} 的指标", expected=f"1–{len(rules.catalog.indicators)}"))
+    click.echo(f"{ind.no}. {ind.title}(类别 {ind.category}:{rules.catalog.category_name(ind.category)},{ind.points:g} 分)")
+    click.echo(f"原文:{ind.text}")
+    click.echo(f"牵头单位:{'、'.join(ind.lead_units)}")
+    click.echo(f"计分:{ind.scoring.model_dump_json(exclude_none=True)}")
+    click.echo("检查项:")
+    for c in ind.checks:
+        click.echo(f"  - {c.id} [{c.kind}] {c.title}")
+        click.echo("    " + c.model_dump_json(exclude={"id", "kind", "title"}, exclude_none=True, exclude_defaults=True))
+    click.echo(f"整改措施:{ind.remediation}")
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@rules_option
+def validate(package: Path, fmt: str, rules_dir: Path) -> None:
+    """核查证据包格式(评分前),列出全部问题。有错误时退出码为 2。"""
+    rules = load_rules(rules_dir)
+    try:
+        pkg = load_package(package, rules.ledgers, strict=False)
+        problems = pkg.problems
+    except InputError as exc:
+        problems = exc.problems
+    errors = [p for p in problems if p.severity == "error"]
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not errors, "errors": len(errors), "warnings": len(problems) - len(errors),
+                               "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(p.format())
+        click.echo(f"共 {len(errors)} 个错误,{len(problems) - len(errors)} 个警告。" if problems else "证据包格式正确。")
+    sys.exit(EXIT_INPUT if errors else EXIT_OK)
+
+
+@main.command("score")
+@click.argument("package", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件(默认标准输出)")
+@click.option("--fail-under", type=float, help="总分低于该值时退出码为 1")
+@rules_option
+@backend_option
+def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, rules_dir: Path, backend: str) -> None:
+    """对证据包评分,输出评估结果。"""
+    rules = load_rules(rules_dir)
+    pkg = load_package(package, rules.ledgers)
+    for w in pkg.warnings:
+        click.echo(w.format(), err=True)
+    result = score(pkg, rules, get_backend(backend))
+    text = result.to_json() if fmt == "json" else render(result, "report.md.j2")
+    write_output(text, output)
+    s = result.summary
+    click.echo(f"{result.unit.name}:总分 {s.score:g}/{s.total_points:g},{s.verdict}", err=True)
+    if fail_under is not None and s.score < fail_under:
+        sys.exit(EXIT_BELOW)

@@ -1,0 +1,70 @@
+"""User-facing errors: every problem names where it is (file, sheet, row, column/field)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in user input (evidence package, rule file, profile, review file)."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    expected: str | None = None
+    sheet: str | None = None
+    severity: str = "error"  # "error" | "warning"
+    code: str = field(default="", compare=False)
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.column:
+            parts.append(f"字段「{self.column}」")
+        return " ".join(parts)
+
+    def format(self) -> str:
+        label = "错误" if self.severity == "error" else "警告"
+        text = f"[{label}] {self.location()}: {self.message}"
+        if self.value is not None:
+            text += f";实际值「{self.value}」"
+        if self.expected:
+            text += f";应为:{self.expected}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "expected": self.expected,
+            "message": self.message,
+        }
+
+
+class InputError(Exception):
+    """Invalid user input. Carries one or more located problems; the CLI exits with code 2."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(problems, key=_problem_key)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def _problem_key(p: Problem):
+    return (p.file, p.sheet or "", p.row if p.row is not None else -1, p.column or "", p.message)
+
+
+class CalendarError(Exception):
+    """A date falls outside the official holiday calendar that is available."""

@@ -1,0 +1,74 @@
+"""Orchestration: package + rules (+ profile) -> ScoreResult.
+
+evidence intake -> facts -> rules backend (durable_rules or Python) -> check kinds -> scoring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence.package import EvidencePackage, load_package
+from evidence.schema import LedgerCatalog, load_ledger_catalog
+
+from . import __version__
+from .backends import Backend, get_backend
+from .catalog import DEFAULT_RULES, Catalog, load_catalog
+from .checks import Context, evaluate_check
+from .compiler import CompiledRules, attestation_predicate, compile_rules
+from .facts import build_facts
+from .results import RunInfo, ScoreResult, UnitSummary
+from .scoring import score_indicator, summarise
+from .workdays import WorkCalendar, load_schedules
+
+_COMPILED: dict[tuple[str, int], CompiledRules] = {}
+
+
+def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | None = None) -> CompiledRules:
+    ledgers = ledgers or load_ledger_catalog()
+    catalog = load_catalog(rules_dir)
+    key = (catalog.digest, id(ledgers))
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_rules(catalog, ledgers)
+    return _COMPILED[key]
+
+
+def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:
+    backend = backend or get_backend()
+    catalog: Catalog = rules.catalog
+    calendar = WorkCalendar(load_schedules(package.root / "calendar", package.root))
+    facts = build_facts(rules, package, calendar)
+    matches = backend.match(rules, facts)
+    references = {k: dict(v) for k, v in catalog.edition.references.items()}
+    for key, table in package.unit.references.items():
+        references.setdefault(key, {}).update(table)
+    ctx = Context(package=package, rules=rules, matches=matches, facts=facts, references=references)
+    items = []
+    for ind in catalog.indicators:
+        checks = [evaluate_check(rules.checks[(ind.no, c.id)], ctx) for c in ind.checks]
+        applicable, reason = True, None
+        if package.unit.type not in ind.applicability.unit_types:
+            applicable, reason = False, f"本指标不适用于{package.unit.type}级单位"
+        subject = ind.applicability.not_applicable_if_attested
+        if applicable and subject and ctx.attested(attestation_predicate(rules, subject)):
+            applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
+        items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason,
+                                     pending_policy=catalog.edition.pending_review))
+    summary, categories = summarise(catalog, items, catalog.edition.pending_review)
+    unit = package.unit
+    return ScoreResult(
+        run=RunInfo(tool="scorecard", version=__version__, rules_edition=catalog.edition.id, rules_name=catalog.edition.name,
+                    rules_digest=catalog.digest, profile=profile, evidence_digest=package.digest),
+        unit=UnitSummary(name=unit.name, type=unit.type, region=unit.region, period_start=unit.period.start.isoformat(),
+                         period_end=unit.period.end.isoformat(),
+                         inspection_date=unit.inspection_date.isoformat() if unit.inspection_date else None),
+        summary=summary,
+        categories=categories,
+        indicators=items,
+        warnings=[p.format() for p in package.warnings],
+    )
+
+
+def score_path(path: Path | str, rules_dir: Path | str = DEFAULT_RULES, backend: str = "auto") -> ScoreResult:
+    rules = load_rules(rules_dir)
+    package = load_package(Path(path), rules.ledgers)
+    return score(package, rules, get_backend(backend))

@@ -1,0 +1,252 @@
+"""Pydantic schema of the indicator rule files (``indicators/*.yaml``).
+
+An indicator is data: official text, category, lead units, points, checks, scoring rule,
+applicability and remediation. Checks are instances of a small set of generic kinds; Python
+exists per kind (``engine.checks``), never per indicator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Op = Literal[">=", ">", "<=", "<", "=="]
+UnitType = Literal["县", "区", "镇", "部门"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RefValue(Strict):
+    """A threshold taken from reference data (e.g. last year's national average), never hard-coded."""
+
+    reference: str
+    year_offset: int = 0
+
+
+Threshold = Union[float, RefValue]
+
+
+class YearSpec(Strict):
+    """Which period year a record belongs to: the year of a date field, or an int field, plus an offset."""
+
+    field: str
+    offset: int = 0
+
+
+class AnnualDate(Strict):
+    """A fixed day of a year derived from a record, e.g. 31 January of (subject_year + 1)."""
+
+    year_field: str
+    year_offset: int = 0
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
+class CheckBase(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    veto: bool = False
+    weight: float = Field(default=1.0, gt=0)
+    na_if_attested: str | None = None
+    note: str | None = None
+
+
+class LedgerScope(Strict):
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+
+
+class RateCheck(CheckBase):
+    """Share of records (in ``where``) satisfying ``condition`` compared with a threshold."""
+
+    kind: Literal["rate"]
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+    condition: dict[str, Any]
+    op: Op = ">="
+    value: Threshold = 1.0
+    per_year: bool = False
+    year: YearSpec | None = None
+    within_period: bool = True
+
+
+class DeadlineCheck(CheckBase):
+    """Per-record elapsed time between two fields (hours, calendar days or working days)."""
+
+    kind: Literal["deadline"]
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+    start: str | AnnualDate
+    end: str
+    unit: Literal["hours", "days", "working_days"]
+    op: Literal["<=", "<", ">=", ">"] = "<="
+    limit: float
+    required_rate: float = Field(default=1.0, ge=0, le=1)
+    per_year: bool = False
+    year: YearSpec | None = None
+    within_period: bool = True
+
+
+class CountCheck(CheckBase):
+    """Number of records (activities, documents ...) per year, per N years, or over the period."""
+
+    kind: Literal["count"]
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+    op: Op = ">="
+    value: float = 1
+    per_year: bool = True
+    every_years: int | None = Field(default=None, ge=2)
+    year: YearSpec | None = None
+    within_period: bool = True
+
+
+class DocumentCheck(CheckBase):
+    """A document of one of ``types`` exists in the catalog (dated in the period; published if required)."""
+
+    kind: Literal["document"]
+    types: list[str] = Field(min_length=1)
+    published: bool = False
+    min_count: int = 1
+    per_year: bool = False
+    within_period: bool = True
+    before_period: bool = False  # documents dated before the period also count (standing systems)
+
+
+class ValueCheck(CheckBase):
+    """Every record's ``field`` satisfies the threshold; with ``per_year`` each period year needs a record."""
+
+    kind: Literal["value"]
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+    field: str
+    op: Op = ">="
+    value: Threshold
+    per_year: bool = False
+    year: YearSpec | None = None
+    within_period: bool = True
+
+
+class RatioCheck(CheckBase):
+    """count(numerator) / count(denominator) compared with a threshold."""
+
+    kind: Literal["ratio"]
+    numerator: LedgerScope
+    denominator: LedgerScope
+    op: Op = ">="
+    value: Threshold
+
+
+class GroupSumCheck(CheckBase):
+    """Sum of ``sum`` per ``group_by`` (and per year) compared with a threshold, for every member of a population."""
+
+    kind: Literal["group_sum"]
+    ledger: str
+    where: dict[str, Any] = Field(default_factory=dict)
+    group_by: str
+    sum: str
+    op: Op = ">="
+    value: Threshold
+    per_year: bool = True
+    year: YearSpec | None = None
+    population: LedgerScope | None = None
+    population_key: str | None = None
+
+
+class NoIncidentCheck(CheckBase):
+    """No record of a kind of incident; an attestation saying so is required to pass."""
+
+    kind: Literal["no_incident"]
+    ledger: str = "incidents"
+    where: dict[str, Any] = Field(default_factory=dict)
+    attestation: str
+
+
+class ReviewCheck(CheckBase):
+    """Judgement by an evaluator: yields needs_review with the evidence gathered for the reviewer."""
+
+    kind: Literal["review"]
+    prompt: str
+    gather: list[LedgerScope] = Field(default_factory=list)
+    document_types: list[str] = Field(default_factory=list)
+
+
+Check = Annotated[
+    Union[RateCheck, DeadlineCheck, CountCheck, DocumentCheck, ValueCheck, RatioCheck, GroupSumCheck, NoIncidentCheck, ReviewCheck],
+    Field(discriminator="kind"),
+]
+
+
+class Scoring(Strict):
+    """How check outcomes become points.
+
+    all_or_nothing: full points when every scored check passes.
+    proportional: points x weighted share of passed checks (a per-year check counts its passed years).
+    deduction: points - per_violation x violations (failing records / years), not below floor.
+    A check with ``veto: true`` that fails sets the item to 0 and vetoes the whole assessment (一票否决).
+    """
+
+    method: Literal["all_or_nothing", "proportional", "deduction"] = "all_or_nothing"
+    per_violation: float | None = Field(default=None, gt=0)
+    floor: float = 0
+
+    @model_validator(mode="after")
+    def _deduction(self):
+        if self.method == "deduction" and self.per_violation is None:
+            raise ValueError("deduction 计分须给出 per_violation(每处扣分)")
+        return self
+
+
+class Applicability(Strict):
+    unit_types: list[UnitType] = Field(default_factory=lambda: ["县", "区", "镇", "部门"])
+    not_applicable_if_attested: str | None = None
+
+
+class Indicator(Strict):
+    no: int = Field(ge=1)
+    category: int = Field(ge=1)
+    title: str
+    text: str
+    lead_units: list[str] = Field(min_length=1)
+    points: float = Field(gt=0)
+    checks: list[Check] = Field(min_length=1)
+    scoring: Scoring = Field(default_factory=Scoring)
+    applicability: Applicability = Field(default_factory=Applicability)
+    remediation: str
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _checks(self):
+        ids = [c.id for c in self.checks]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"检查项 id 重复:{ids}")
+        if all(c.kind == "review" for c in self.checks):
+            raise ValueError("每个指标至少要有一个自动检查(review 之外)")
+        return self
+
+    @field_validator("text", "remediation")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class Category(Strict):
+    no: int
+    name: str
+    count: int
+
+
+class Edition(Strict):
+    """``indicators/edition.yaml``: the edition's metadata, categories, total and formula."""
+
+    id: str
+    name: str
+    source: str
+    total_points: float
+    formula: str
+    pending_review: Literal["zero", "full", "excluded"] = "zero"
+    categories: list[Category]
+    references: dict[str, dict[int, float]] = Field(default_factory=dict)

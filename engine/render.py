@@ -1,0 +1,41 @@
+"""Rendering results with Jinja2 templates from ``templates/`` (autoescaping on for HTML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from .catalog import ROOT
+from .results import STATUS_ZH, ScoreResult
+
+TEMPLATES = ROOT / "templates"
+
+
+def md_cell(value) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def environment(template_dir: Path | None = None) -> Environment:
+    kwargs = dict(
+        loader=FileSystemLoader([str(template_dir)] if template_dir else [str(TEMPLATES)]),
+        autoescape=select_autoescape(["html", "htm", "xml", "html.j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env = SandboxedEnvironment(**kwargs) if template_dir else Environment(**kwargs)
+    env.filters["md"] = md_cell
+    env.filters["zh_status"] = lambda s: STATUS_ZH.get(s, s)
+    env.filters["num"] = lambda x: (str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip("."))
+    return env
+
+
+def render(result: ScoreResult, template: str, template_dir: Path | None = None, **extra) -> str:
+    env = environment(template_dir)
+    return env.get_template(template).render(r=result, status_zh=STATUS_ZH, **extra)

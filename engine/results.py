@@ -1,0 +1,140 @@
+"""Result model: what the engine concludes, with the evidence behind each conclusion.
+
+Statuses follow XCCDF-style result states. The JSON form (``to_json``) is canonical: the same
+package, rules and profile give byte-identical output whatever the order of records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error"]
+STATUSES: tuple[str, ...] = ("pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error")
+STATUS_ZH = {
+    "pass": "通过",
+    "fail": "未通过",
+    "partial": "部分通过",
+    "not_applicable": "不适用",
+    "needs_review": "待人工核查",
+    "missing_evidence": "缺少证据",
+    "error": "错误",
+}
+SCHEMA_VERSION = "1.0"
+
+
+class Citation(BaseModel):
+    """One record behind a finding: ledger file, row in that file, record id, and what it shows."""
+
+    ledger: str
+    file: str
+    row: int | None = None
+    id: str
+    sheet: str | None = None
+    note: str | None = None
+
+
+class YearResult(BaseModel):
+    year: int
+    status: Status
+    actual: str
+    required: str
+
+
+class CheckResult(BaseModel):
+    id: str
+    kind: str
+    title: str
+    status: Status
+    actual: str = ""
+    required: str = ""
+    score: float = 0.0
+    violations: int = 0
+    veto: bool = False
+    message: str | None = None
+    years: list[YearResult] = Field(default_factory=list)
+    evidence: list[Citation] = Field(default_factory=list)
+    evidence_total: int = 0
+
+
+class IndicatorResult(BaseModel):
+    no: int
+    category: int
+    title: str
+    lead_units: list[str]
+    points: float
+    earned: float
+    status: Status
+    scoring: str
+    pending_review: bool = False
+    vetoed: bool = False
+    message: str | None = None
+    remediation: str
+    checks: list[CheckResult]
+
+
+class CategoryResult(BaseModel):
+    no: int
+    name: str
+    points: float
+    applicable_points: float
+    earned: float
+    indicators: int
+    status_counts: dict[str, int]
+
+
+class Summary(BaseModel):
+    score: float
+    total_points: float
+    earned: float
+    applicable_points: float
+    max_points: float
+    pending_review_points: float
+    pending_review_policy: str
+    formula: str
+    vetoed: bool
+    veto_indicators: list[int]
+    status_counts: dict[str, int]
+    verdict: str
+
+
+class UnitSummary(BaseModel):
+    name: str
+    type: str
+    region: str
+    period_start: str
+    period_end: str
+    inspection_date: str | None = None
+
+
+class RunInfo(BaseModel):
+    tool: str
+    version: str
+    rules_edition: str
+    rules_name: str
+    rules_digest: str
+    profile: str
+    evidence_digest: str
+    backend_independent: bool = True
+
+
+class ScoreResult(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    run: RunInfo
+    unit: UnitSummary
+    summary: Summary
+    categories: list[CategoryResult]
+    indicators: list[IndicatorResult]
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def status_counts(statuses) -> dict[str, int]:
+    counts = {s: 0 for s in STATUSES}
+    for s in statuses:
+        counts[s] += 1
+    return counts

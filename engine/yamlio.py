@@ -1,0 +1,126 @@
+"""Safe YAML reading with line numbers for error messages.
+
+Only ``yaml.SafeLoader`` is used (no arbitrary objects). One change from YAML 1.1: booleans are
+only ``true``/``false`` — the 1.1 words ``yes/no/on/off/y/n`` stay strings, so ``no: 22`` in an
+indicator file is the key "no", and 否/no in a ledger is parsed by the ledger's own bool parser.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with YAML 1.2 booleans (true/false only)."""
+
+
+SafeLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def safe_load(text: str) -> Any:
+    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass, no object construction
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | None]:
+    """Return (data, node tree). Syntax errors become an InputError naming file and line."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(name, f"文件不是 UTF-8 编码,无法读取({exc.reason})", code="encoding")) from None
+    except OSError as exc:
+        raise InputError(Problem(name, f"无法读取文件:{exc.strerror}", code="io")) from None
+    try:
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(Problem(name, f"YAML 语法错误:{problem}", row=row, code="yaml")) from None
+    return data, node
+
+
+def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Follow a pydantic ``loc`` path through the YAML node tree; return the 1-based line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if node is None:
+            break
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if str(k.value) == str(key):
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+            line = nxt.start_mark.line + 1
+        node = nxt
+    return line
+
+
+def validation_problems(exc: ValidationError, file: str, node: yaml.Node | None, prefix: tuple = ()) -> list[Problem]:
+    """Turn pydantic errors into located problems (file, line, field path)."""
+    problems = []
+    for err in exc.errors():
+        loc = prefix + tuple(err.get("loc", ()))
+        field = ".".join(str(x) for x in loc if not str(x).startswith("function-")) or None
+        value = err.get("input")
+        shown = None if isinstance(value, (dict, list)) else (None if value is None else str(value))
+        problems.append(
+            Problem(
+                file,
+                _translate(err),
+                row=line_of(node, loc),
+                column=field,
+                value=shown,
+                code="schema",
+            )
+        )
+    return problems
+
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段(可能拼写错误)",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true/false",
+    "date_from_datetime_parsing": "应为日期(YYYY-MM-DD)",
+    "date_parsing": "应为日期(YYYY-MM-DD)",
+    "date_type": "应为日期(YYYY-MM-DD)",
+    "literal_error": "取值不在允许范围内",
+    "string_type": "应为文本",
+    "list_type": "应为列表",
+    "dict_type": "应为映射(键: 值)",
+    "model_type": "应为映射(键: 值)",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+}
+
+
+def _translate(err: dict) -> str:
+    base = _MESSAGES.get(err.get("type", ""))
+    msg = err.get("msg", "")
+    if err.get("type") == "value_error":
+        return msg.removeprefix("Value error, ")
+    if base:
+        return f"{base}({msg})" if err.get("type") in ("literal_error", "greater_than_equal", "less_than_equal") else base
+    return msg

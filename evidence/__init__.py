@@ -1,0 +1,1 @@
+"""Evidence intake: ledger definitions, value parsing and package loading."""

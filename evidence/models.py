@@ -1,0 +1,69 @@
+"""Pydantic models of the evidence package's structured files (``unit.yaml``, ``references.yaml``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+UNIT_TYPES = ("县", "区", "镇", "部门")
+_UNIT_TYPE_ALIASES = {"县级": "县", "县(市)": "县", "市辖区": "区", "乡": "镇", "乡镇": "镇", "街道": "镇", "乡镇街道": "镇"}
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError("创建周期的截止日期早于开始日期")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start.year, self.end.year + 1))
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class UnitInfo(BaseModel):
+    """``unit.yaml``: who is being assessed and over which creation period (创建周期)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    type: Literal["县", "区", "镇", "部门"]
+    region: str = ""
+    period: Period
+    inspection_date: dt.date | None = None
+    contact: str | None = None
+    references: dict[str, dict[int, float]] = Field(default_factory=dict)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type_alias(cls, value: Any):
+        if isinstance(value, str):
+            value = value.strip()
+            return _UNIT_TYPE_ALIASES.get(value, value)
+        return value
+
+
+@dataclass
+class Ledger:
+    """One ledger's typed records, with where each record came from."""
+
+    name: str
+    title: str
+    file: str  # path relative to the package root
+    id_field: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # 1-based row in the source file
+    sheet: str | None = None
+    sha256: str = ""
+
+    def record_id(self, index: int) -> str:
+        return str(self.records[index].get(self.id_field, ""))

@@ -1,0 +1,110 @@
+"""Ledger definitions (台账定义) loaded from ``evidence/ledgers.yaml`` and validated with pydantic."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.errors import InputError
+from engine.yamlio import read_yaml, validation_problems
+
+FieldType = Literal["str", "enum", "int", "float", "percent", "bool", "date", "datetime"]
+LEDGERS_FILE = Path(__file__).with_name("ledgers.yaml")
+
+
+class FieldDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    type: FieldType
+    required: bool = False
+    unit: str | None = None
+    values: list[str] | None = None
+    aliases: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _enum_has_values(self):
+        if self.type == "enum" and not self.values:
+            raise ValueError("enum 类型必须列出 values")
+        return self
+
+
+class LedgerDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = ""
+    title: str
+    aliases: list[str] = Field(default_factory=list)
+    id_field: str
+    date_field: str | None = None  # the date (or year) that places a record in a period year
+    note: str | None = None
+    fields: dict[str, FieldDef]
+
+    @model_validator(mode="after")
+    def _id_field_exists(self):
+        if self.id_field not in self.fields:
+            raise ValueError(f"id_field {self.id_field} 不在 fields 中")
+        if self.date_field and self.fields.get(self.date_field, FieldDef(title="", type="str")).type not in ("date", "datetime", "int"):
+            raise ValueError(f"date_field {self.date_field} 应为 date、datetime 或 int 字段")
+        return self
+
+    @cached_property
+    def header_map(self) -> dict[str, str]:
+        """Normalised header text -> field name (English name, Chinese title and aliases)."""
+        mapping: dict[str, str] = {}
+        for name, fd in self.fields.items():
+            for label in (name, fd.title, *fd.aliases):
+                mapping.setdefault(normalise_label(label), name)
+        return mapping
+
+    def field_for_header(self, header: str) -> str | None:
+        return self.header_map.get(normalise_label(header))
+
+
+class LedgerCatalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    ledgers: dict[str, LedgerDef]
+
+    @model_validator(mode="after")
+    def _names(self):
+        for name, ledger in self.ledgers.items():
+            ledger.name = name
+        return self
+
+    @cached_property
+    def name_map(self) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        for name, ledger in self.ledgers.items():
+            for label in (name, ledger.title, *ledger.aliases):
+                mapping.setdefault(normalise_label(label), name)
+        return mapping
+
+    def ledger_for_name(self, label: str) -> str | None:
+        return self.name_map.get(normalise_label(label))
+
+
+_LABEL_NOISE = re.compile(r"[\s\u3000*※]+|[((][^()()]*[))]$")
+
+
+def normalise_label(label: str) -> str:
+    """'是否经合法性审核 (是/否)' and '是否经合法性审核' compare equal; case-insensitive."""
+    text = str(label).strip()
+    text = _LABEL_NOISE.sub("", text)
+    return text.lower()
+
+
+_CACHE: dict[Path, LedgerCatalog] = {}
+
+
+def load_ledger_catalog(path: Path = LEDGERS_FILE) -> LedgerCatalog:
+    if path not in _CACHE:
+        data, node = read_yaml(path)
+        try:
+            _CACHE[path] = LedgerCatalog.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(validation_problems(exc, str(path), node)) from None
+    return _CACHE[path]

@@ -1,0 +1,231 @@
+"""Parsers for ledger cell values as people type them in Chinese offices.
+
+Each parser takes the raw cell (str, number, bool, date or datetime) and returns the typed
+value, ``None`` for an empty cell, or raises ``ValueError`` with a Chinese explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+_FULLWIDTH = str.maketrans(
+    "0123456789.-+:/%()年月日 ",
+    "0123456789.-+:/%()年月日 ",
+)
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def clean(raw: Any) -> Any:
+    """Normalise full-width characters and surrounding blanks; '' becomes None."""
+    if isinstance(raw, str):
+        text = raw.translate(_FULLWIDTH).strip().replace("\u3000", " ")
+        return text or None
+    return raw
+
+
+def _excel_serial(value: float) -> dt.datetime:
+    if not 1 <= value < 2958466:
+        raise ValueError(f"Excel 日期序号 {value} 超出范围")
+    return EXCEL_EPOCH + dt.timedelta(days=float(value))
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_TIME_RE = re.compile(
+    r"^(?P<ampm>上午|下午|中午|晚上|凌晨)?\s*(?P<h>\d{1,2})\s*(?:[:时点])\s*(?:(?P<m>\d{1,2})\s*(?:分)?)?"
+    r"\s*(?::?\s*(?P<s>\d{1,2})\s*秒?)?$"
+)
+
+
+def _date_from_text(text: str) -> dt.date:
+    for pat in _DATE_PATTERNS:
+        m = pat.match(text)
+        if m:
+            y, mo, d = (int(x) for x in m.groups())
+            try:
+                return dt.date(y, mo, d)
+            except ValueError:
+                raise ValueError(f"日期不存在:{y}年{mo}月{d}日") from None
+    raise ValueError("无法识别的日期")
+
+
+def _time_from_text(text: str) -> dt.time:
+    m = _TIME_RE.match(text)
+    if not m:
+        raise ValueError("无法识别的时间")
+    hour = int(m.group("h"))
+    minute = int(m.group("m") or 0)
+    second = int(m.group("s") or 0)
+    ampm = m.group("ampm")
+    if ampm in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if ampm == "凌晨" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        raise ValueError("时间不存在")
+    return dt.time(hour, minute, second)
+
+
+def parse_date(raw: Any) -> dt.date | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, bool):
+        raise ValueError("应为日期")
+    if isinstance(raw, (int, float)):
+        return _excel_serial(raw).date()
+    text = str(raw)
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _excel_serial(float(text)).date()
+    parts = re.split(r"\s+|T", text, maxsplit=1)
+    return _date_from_text(parts[0])
+
+
+def parse_datetime(raw: Any) -> dt.datetime | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.replace(tzinfo=None)
+    if isinstance(raw, dt.date):
+        return dt.datetime(raw.year, raw.month, raw.day)
+    if isinstance(raw, bool):
+        raise ValueError("应为日期时间")
+    if isinstance(raw, (int, float)):
+        return _excel_serial(raw).replace(microsecond=0)
+    text = str(raw)
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _excel_serial(float(text)).replace(microsecond=0)
+    m = re.match(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*T?\s*(.*)$", text)
+    if not m:
+        raise ValueError("无法识别的日期时间")
+    day = _date_from_text(m.group(1).strip())
+    rest = m.group(2).strip()
+    if not rest:
+        return dt.datetime(day.year, day.month, day.day)
+    rest = re.sub(r"(\+08:?00|Z)$", "", rest)
+    return dt.datetime.combine(day, _time_from_text(rest))
+
+
+_TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "t", "1", "有", "已", "对"}
+_FALSE = {"否", "×", "✗", "✘", "n", "no", "false", "f", "0", "无", "未", "不是"}
+
+
+def parse_bool(raw: Any) -> bool | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("应为 是/否")
+
+
+def _number_text(raw: Any) -> str:
+    return str(raw).replace(",", "").replace(",", "").replace(" ", "")
+
+
+def parse_int(raw: Any) -> int | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError("应为整数")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise ValueError("应为整数")
+    text = re.sub(r"(人|次|个|名|件|项|学时|小时|天|日)$", "", _number_text(raw))
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("应为整数") from None
+    if not value.is_integer():
+        raise ValueError("应为整数")
+    return int(value)
+
+
+def parse_float(raw: Any) -> float | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError("应为数字")
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    text = re.sub(r"(学时|小时|天|日|元|万元)$", "", _number_text(raw))
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("应为数字") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("应为有限数字")
+    return value
+
+
+def parse_percent(raw: Any) -> float | None:
+    """'95%', '95 %', '0.95' and 95 (a number above 1) all mean 0.95."""
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw.endswith("%"):
+        number = parse_float(raw[:-1])
+        return None if number is None else round(number / 100, 10)
+    number = parse_float(raw)
+    if number is None:
+        return None
+    if number > 1:
+        return round(number / 100, 10)
+    return number
+
+
+def parse_str(raw: Any) -> str | None:
+    raw = clean(raw)
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.isoformat(sep=" ")
+    return str(raw)
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "str": parse_str,
+    "enum": parse_str,
+    "int": parse_int,
+    "float": parse_float,
+    "percent": parse_percent,
+    "bool": parse_bool,
+    "date": parse_date,
+    "datetime": parse_datetime,
+}
+
+EXPECTED = {
+    "str": "文本",
+    "enum": "下列取值之一",
+    "int": "整数",
+    "float": "数字",
+    "percent": "百分比(如 95% 或 0.95)",
+    "bool": "是/否",
+    "date": "日期(如 2021-08-18 或 2021年8月18日)",
+    "datetime": "日期时间(如 2021-08-18 14:30)",
+}
