@@ -156,3 +156,5 @@ def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | 
     click.echo(f"{result.unit.name}:总分 {s.score:g}/{s.total_points:g},{s.verdict}", err=True)
     if fail_under is not None and s.score < fail_under:
         sys.exit(EXIT_BELOW)
+
+from . import cli_batch  # noqa: E402,F401

@@ -1,0 +1,434 @@
+"""Batch scoring of many evidence packages in parallel worker processes (``scorecard batch``).
+
+Each worker process loads the rules once and scores the packages it is handed one at a time. It writes
+each unit's JSON and Markdown report itself (atomically: temp file + rename) and sends back one small row.
+A unit whose package is invalid (``InputError``) or whose check code raises becomes an error row. A worker
+that dies (segfault in a C extension, ``os._exit``, OOM kill, timeout) loses only the unit it was scoring:
+that unit becomes an error row and a fresh worker takes its place. The parent never imports the rule
+backend, so a crash can never reach it.
+
+Outputs are deterministic (no timestamps, fixed order): the same packages and rules give byte-identical
+ranking files whatever the number of workers or the order in which units finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import multiprocessing as mp
+import os
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from .catalog import DEFAULT_RULES
+from .errors import InputError, Problem
+
+FAILING = ("fail", "partial", "error")  # as in the report's 未达标事项
+CRASH_HOOK_ENV = "SCORECARD_TEST_CRASH_ON"  # tests only: a worker exits hard when a package path contains this text
+XLSX_EPOCH = datetime(2000, 1, 1)  # fixed document timestamp: reproducible XLSX files
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Each path is a package (has unit.yaml or ledgers/) or a directory whose subdirectories are packages."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if not p.is_dir() or (p / "unit.yaml").exists() or (p / "ledgers").is_dir():
+            found.append(p)
+            continue
+        subdirs = sorted(d for d in p.iterdir() if d.is_dir() and not d.name.startswith((".", "_")))
+        if not subdirs:
+            raise InputError(Problem(str(p), "目录中没有证据包", expected="证据包目录(含 unit.yaml),或其上级目录", code="no_package"))
+        found.extend(subdirs)
+    return found
+
+
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def unit_keys(packages: list[Path]) -> list[str]:
+    """File-name-safe, unique output stems from the package directory names."""
+    keys: list[str] = []
+    used: set[str] = set()
+    for p in packages:
+        base = _UNSAFE.sub("_", p.resolve().name if p.name in ("", ".", "..") else p.name).strip("._") or "unit"
+        key, n = base, 1
+        while key.lower() in used:
+            n += 1
+            key = f"{base}-{n}"
+        used.add(key.lower())
+        keys.append(key)
+    return keys
+
+
+# ---------------------------------------------------------------- one unit (runs in a worker)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _error_row(key: str, package: Path, message: str) -> dict:
+    return {"key": key, "package": str(package), "ok": False, "unit": key, "region": "", "score": None, "categories": {},
+            "statuses": {}, "verdict": "", "error": message}
+
+
+def score_unit(package: Path, key: str, rules, backend, out_dir: Path) -> dict:
+    """Score one package, write ``units/<key>.json|.md``, return its ranking row. Never raises for user errors."""
+    from evidence.package import load_package
+
+    from .evaluate import score
+    from .render import render
+
+    crash_on = os.environ.get(CRASH_HOOK_ENV)
+    if crash_on and crash_on in str(package):
+        os._exit(70)
+    units = out_dir / "units"
+    try:
+        pkg = load_package(package, rules.ledgers)
+        result = score(pkg, rules, backend)
+        json_text = result.to_json()
+        md_text = render(result, "report.md.j2")
+    except InputError as exc:
+        errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
+        more = f"(另有 {len(errors) - 1} 个错误,见 units/{key}.errors.txt)" if len(errors) > 1 else ""
+        _remove_reports(units, key)
+        _atomic_write(units / f"{key}.errors.txt", "".join(p.format() + "\n" for p in exc.problems))
+        return _error_row(key, package, f"证据包有误:{errors[0].format()}{more}")
+    except Exception as exc:  # a defect must not sink the batch
+        _remove_reports(units, key)
+        return _error_row(key, package, f"评分出错:{type(exc).__name__}: {exc}")
+    _atomic_write(units / f"{key}.json", json_text)
+    _atomic_write(units / f"{key}.md", md_text)
+    (units / f"{key}.errors.txt").unlink(missing_ok=True)
+    return {
+        "key": key, "package": str(package), "ok": True, "unit": result.unit.name, "region": result.unit.region,
+        "score": result.summary.score, "categories": {c.no: c.earned for c in result.categories},
+        "statuses": {i.no: i.status for i in result.indicators}, "verdict": result.summary.verdict, "error": None,
+    }
+
+
+def _remove_reports(units: Path, key: str) -> None:
+    for suffix in (".json", ".md"):
+        (units / f"{key}{suffix}").unlink(missing_ok=True)
+
+
+def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str) -> None:
+    """Worker loop: load rules once, then score (index, key, path) tasks until told to stop (None)."""
+    init_error = None
+    rules = backend = None
+    try:
+        from .backends import get_backend
+        from .evaluate import load_rules
+
+        rules = load_rules(Path(rules_dir))
+        backend = get_backend(backend_name)
+    except InputError as exc:
+        init_error = "规则有误:" + exc.problems[0].format()
+    except Exception as exc:
+        init_error = f"工作进程初始化失败:{type(exc).__name__}: {exc}"
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        index, key, package = task
+        if init_error:
+            row = _error_row(key, Path(package), init_error)
+        else:
+            row = score_unit(Path(package), key, rules, backend, Path(out_dir))
+        conn.send((index, row))
+
+
+# ---------------------------------------------------------------- the pool (runs in the parent)
+
+
+@dataclass
+class _Worker:
+    proc: mp.Process
+    conn: object
+    task: tuple | None = None
+    started: float = 0.0
+    done: int = 0
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict]  # in task order
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[dict]:
+        return [r for r in self.rows if not r["ok"]]
+
+
+def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, backend: str = "auto", jobs: int = 1,
+             timeout: float | None = None, max_tasks_per_worker: int = 0,
+             on_done: Callable[[dict], None] | None = None) -> list[dict]:
+    """Score ``(key, package)`` tasks in ``jobs`` worker processes; return one row per task, in task order."""
+    ctx = mp.get_context("spawn")  # no fork after threads (progress bar); workers start clean
+    pending = deque((i, key, str(path)) for i, (key, path) in enumerate(tasks))
+    rows: list[dict | None] = [None] * len(tasks)
+    workers: list[_Worker] = []
+
+    def spawn() -> _Worker:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker_main, args=(child, str(rules_dir), backend, str(out_dir)), daemon=True)
+        proc.start()
+        child.close()
+        w = _Worker(proc, parent)
+        workers.append(w)
+        return w
+
+    def retire(w: _Worker, kill: bool = False) -> None:
+        if kill and w.proc.is_alive():
+            w.proc.kill()
+        else:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        w.proc.join(timeout=5)
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join()
+        w.conn.close()
+        workers.remove(w)
+
+    def finish(w: _Worker, row: dict) -> None:
+        index = w.task[0]
+        rows[index] = row
+        w.task = None
+        w.done += 1
+        if on_done:
+            on_done(row)
+
+    for _ in range(max(1, min(jobs, len(tasks)))):
+        spawn()
+    try:
+        while pending or any(w.task for w in workers):
+            for w in list(workers):
+                if w.task is None and pending:
+                    if max_tasks_per_worker and w.done >= max_tasks_per_worker:
+                        retire(w)
+                        w = spawn()
+                    w.task = pending.popleft()
+                    w.started = time.monotonic()
+                    w.conn.send(w.task)
+            busy = [w for w in workers if w.task]
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0 if timeout else None)
+            for w in busy:
+                if w.conn in ready or w.proc.sentinel in ready:
+                    got = None
+                    try:
+                        if w.conn.poll():
+                            got = w.conn.recv()
+                    except (EOFError, OSError):
+                        got = None
+                    if got is not None:
+                        finish(w, got[1])
+                        continue
+                    if w.proc.is_alive() and w.proc.sentinel not in ready:
+                        continue
+                    index, key, package = w.task
+                    w.proc.join()
+                    finish(w, _error_row(key, Path(package), f"评分进程异常退出(退出码 {w.proc.exitcode}),本单位未评分"))
+                    retire(w, kill=True)
+                    if pending:
+                        spawn()
+                elif timeout and time.monotonic() - w.started > timeout:
+                    index, key, package = w.task
+                    finish(w, _error_row(key, Path(package), f"评分超时(超过 {timeout:g} 秒),本单位未评分"))
+                    retire(w, kill=True)
+                    if pending:
+                        spawn()
+    finally:
+        for w in list(workers):
+            retire(w, kill=bool(w.task))
+    return rows  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- ranking and summary
+
+
+def ranking(rows: list[dict]) -> list[dict]:
+    """Scored units by score (desc) then unit name then key, with competition ranks; error rows last, by key."""
+    ok = sorted((r for r in rows if r["ok"]), key=lambda r: (-r["score"], r["unit"], r["key"]))
+    out = []
+    for pos, r in enumerate(ok, start=1):
+        rank = out[-1]["rank"] if out and out[-1]["score"] == r["score"] else pos
+        out.append({**r, "rank": rank})
+    out.extend({**r, "rank": None} for r in sorted((r for r in rows if not r["ok"]), key=lambda r: r["key"]))
+    return out
+
+
+def failing_summary(rows: list[dict], catalog) -> list[dict]:
+    """Per indicator: in how many scored units it is failing (fail/partial/error) or lacks evidence."""
+    scored = [r for r in rows if r["ok"]]
+    out = []
+    for ind in catalog.indicators:
+        statuses = [r["statuses"].get(ind.no) for r in scored]
+        failing = sum(1 for s in statuses if s in FAILING)
+        out.append({"no": ind.no, "category": ind.category, "title": ind.title, "points": ind.points, "failing": failing,
+                    "fail": statuses.count("fail"), "partial": statuses.count("partial"), "error": statuses.count("error"),
+                    "missing_evidence": statuses.count("missing_evidence"),
+                    "share": round(failing / len(scored), 4) if scored else 0.0})
+    out.sort(key=lambda x: (-x["failing"], -x["missing_evidence"], x["no"]))
+    return out
+
+
+def _num(x) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def table(ranked: list[dict], catalog) -> tuple[list[str], list[list]]:
+    cats = catalog.edition.categories
+    header = ["排名", "单位", "证据包", "总分", *[f"{c.no}.{c.name}" for c in cats], "未达标项数", "结论", "说明"]
+    body = []
+    for r in ranked:
+        if r["ok"]:
+            failing = sum(1 for s in r["statuses"].values() if s in FAILING)
+            body.append([r["rank"], r["unit"], r["key"], r["score"], *[r["categories"].get(c.no, 0.0) for c in cats], failing,
+                         r["verdict"], ""])
+        else:
+            body.append(["", r["unit"], r["key"], "", *["" for _ in cats], "", "评分失败", r["error"]])
+    return header, body
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _num(value)
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_csv(path: Path, header: list[str], body: list[list]) -> None:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in body:
+        writer.writerow([csv_cell(v) for v in row])
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))  # BOM: Excel opens Chinese CSV correctly
+
+
+def write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
+    import xlsxwriter
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"created": XLSX_EPOCH, "title": "法治政府建设示范创建批量评估"})
+    bold = wb.add_format({"bold": True})
+    for name, header, body in sheets:
+        ws = wb.add_worksheet(name)
+        for col, h in enumerate(header):
+            ws.write_string(0, col, str(h), bold)
+        for r, row in enumerate(body, start=1):
+            for col, v in enumerate(row):
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    ws.write_number(r, col, v)
+                elif v is None or v == "":
+                    continue
+                else:
+                    ws.write_string(r, col, str(v))
+        ws.freeze_panes(1, 0)
+    wb.close()
+    os.replace(tmp, path)
+
+
+def write_html(path: Path, title: str, sections: list[tuple[str, list[str], list[list]]], intro: list[str]) -> None:
+    esc = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">', f"<title>{esc(title)}</title>",
+             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
+             "th,td{border:1px solid #999;padding:4px 8px}td.n{text-align:right}tr.err{background:#fde8e8}</style>",
+             "</head><body>", f"<h1>{esc(title)}</h1>"]
+    parts += [f"<p>{esc(line)}</p>" for line in intro]
+    for heading, header, body in sections:
+        parts.append(f"<h2>{esc(heading)}</h2><table><thead><tr>")
+        parts += [f"<th>{esc(str(h))}</th>" for h in header]
+        parts.append("</tr></thead><tbody>")
+        for row in body:
+            cls = ' class="err"' if row and row[-2] == "评分失败" else ""
+            cells = []
+            for v in row:
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    cells.append(f'<td class="n">{esc(_num(v))}</td>')
+                else:
+                    cells.append(f"<td>{esc('' if v is None else str(v))}</td>")
+            parts.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>\n")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def summary_table(summary: list[dict], top: int | None = None) -> tuple[list[str], list[list]]:
+    header = ["指标", "类别", "指标名称", "分值", "未达标单位数", "未达标占比", "未通过", "部分通过", "错误", "缺少证据"]
+    items = [s for s in summary if s["failing"] or s["missing_evidence"]]
+    body = [[s["no"], s["category"], s["title"], s["points"], s["failing"], f"{s['share'] * 100:.1f}%", s["fail"], s["partial"],
+             s["error"], s["missing_evidence"]] for s in items[:top]]
+    return header, body
+
+
+def write_outputs(rows: list[dict], catalog, out_dir: Path) -> list[Path]:
+    ranked = ranking(rows)
+    header, body = table(ranked, catalog)
+    summary = failing_summary(rows, catalog)
+    s_header, s_body = summary_table(summary)
+    n_ok = sum(1 for r in rows if r["ok"])
+    intro = [f"共 {len(rows)} 个单位:评分 {n_ok} 个,失败 {len(rows) - n_ok} 个。",
+             f"规则版本:{catalog.edition.id}({catalog.digest[:12]})。排序:总分从高到低,同分按单位名称。"]
+    files = [out_dir / "ranking.csv", out_dir / "ranking.xlsx", out_dir / "ranking.html", out_dir / "failing_indicators.csv",
+             out_dir / "summary.json"]
+    write_csv(files[0], header, body)
+    write_xlsx(files[1], [("排名", header, body), ("未达标指标", s_header, s_body)])
+    write_html(files[2], "法治政府建设示范创建批量评估排名", [("排名", header, body), ("各指标未达标情况", s_header, s_body)], intro)
+    write_csv(files[3], s_header, s_body)
+    data = {
+        "units": len(rows), "scored": n_ok, "errors": len(rows) - n_ok, "rules_edition": catalog.edition.id,
+        "rules_digest": catalog.digest,
+        "ranking": [{k: r[k] for k in ("rank", "unit", "key", "package", "score", "verdict", "error")}
+                    | {"categories": {str(k): v for k, v in sorted(r["categories"].items())},
+                       "failing": sorted(no for no, s in r["statuses"].items() if s in FAILING)} for r in ranked],
+        "failing_indicators": [s for s in summary if s["failing"] or s["missing_evidence"]],
+    }
+    files[4].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return files
+
+
+def run_batch(paths: list[Path], out_dir: Path, rules_dir: Path = DEFAULT_RULES, backend: str = "auto", jobs: int = 1,
+              timeout: float | None = None, max_tasks_per_worker: int = 0,
+              on_start: Callable[[int], None] | None = None, on_done: Callable[[dict], None] | None = None) -> BatchResult:
+    """Discover packages, score them in parallel, write per-unit reports, the ranking and the summary."""
+    from .evaluate import load_rules
+
+    rules = load_rules(rules_dir)  # validate the rules once, up front: a rules error is a user error, not N error rows
+    packages = discover(paths)
+    keys = unit_keys(packages)
+    out_dir = Path(out_dir)
+    (out_dir / "units").mkdir(parents=True, exist_ok=True)
+    if on_start:
+        on_start(len(packages))
+    rows = run_pool(list(zip(keys, packages)), out_dir, Path(rules_dir), backend, jobs, timeout, max_tasks_per_worker, on_done)
+    files = write_outputs(rows, rules.catalog, out_dir)
+    return BatchResult(rows=rows, out_dir=out_dir, files=files)
