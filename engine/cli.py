@@ -43,6 +43,18 @@ backend_option = click.option("--backend", type=click.Choice(["auto", "durable",
                               help="规则引擎后端(默认 auto:可用时用 durable_rules)")
 
 
+def _set_calendar(ctx, param, value):
+    from . import workdays
+
+    workdays.SHARED_DIRS[:] = [Path(v) for v in value or ()]
+    return value
+
+
+calendar_option = click.option("--calendar", "calendar_dirs", multiple=True, expose_value=False, callback=_set_calendar,
+                               type=click.Path(exists=True, file_okay=False),
+                               help="共享的节假日安排目录(<年份>.yaml);也可用环境变量 SCORECARD_CALENDAR_DIR")
+
+
 def write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
@@ -117,14 +129,13 @@ def indicators_show(no: int, rules_dir: Path) -> None:
 @click.argument("package", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @rules_option
+@calendar_option
 def validate(package: Path, fmt: str, rules_dir: Path) -> None:
     """核查证据包格式(评分前),列出全部问题。有错误时退出码为 2。"""
+    from .intake import validate_package
+
     rules = load_rules(rules_dir)
-    try:
-        pkg = load_package(package, rules.ledgers, strict=False)
-        problems = pkg.problems
-    except InputError as exc:
-        problems = exc.problems
+    _, problems = validate_package(package, rules)
     errors = [p for p in problems if p.severity == "error"]
     if fmt == "json":
         click.echo(json.dumps({"ok": not errors, "errors": len(errors), "warnings": len(problems) - len(errors),
@@ -143,6 +154,7 @@ def validate(package: Path, fmt: str, rules_dir: Path) -> None:
 @click.option("--fail-under", type=float, help="总分低于该值时退出码为 1")
 @rules_option
 @backend_option
+@calendar_option
 def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, rules_dir: Path, backend: str) -> None:
     """对证据包评分,输出评估结果。"""
     rules = load_rules(rules_dir)

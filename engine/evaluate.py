@@ -16,16 +16,21 @@ from .catalog import DEFAULT_RULES, Catalog, load_catalog
 from .checks import Context, evaluate_check
 from .compiler import CompiledRules, attestation_predicate, compile_rules
 from .facts import build_facts
+from .profiles import TailoredCatalog, tailor
 from .results import RunInfo, ScoreResult, UnitSummary
 from .scoring import score_indicator, summarise
-from .workdays import WorkCalendar, load_schedules
+from .workdays import package_calendar
 
 _COMPILED: dict[tuple[str, int], CompiledRules] = {}
 
 
-def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | None = None) -> CompiledRules:
+def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | None = None,
+               profile: str | Path | None = "base") -> CompiledRules:
+    """Load and compile the rules, tailored by ``profile`` (name under profiles/ or a path; None = untailored)."""
     ledgers = ledgers or load_ledger_catalog()
     catalog = load_catalog(rules_dir)
+    if profile is not None:
+        catalog = tailor(catalog, profile)
     key = (catalog.digest, id(ledgers))
     if key not in _COMPILED:
         _COMPILED[key] = compile_rules(catalog, ledgers)
@@ -35,7 +40,7 @@ def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | N
 def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:
     backend = backend or get_backend()
     catalog: Catalog = rules.catalog
-    calendar = WorkCalendar(load_schedules(package.root / "calendar", package.root))
+    calendar = package_calendar(package.root)
     facts = build_facts(rules, package, calendar)
     matches = backend.match(rules, facts)
     references = {k: dict(v) for k, v in catalog.edition.references.items()}
@@ -48,6 +53,8 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         applicable, reason = True, None
         if package.unit.type not in ind.applicability.unit_types:
             applicable, reason = False, f"本指标不适用于{package.unit.type}级单位"
+            if isinstance(catalog, TailoredCatalog) and (ind.no, package.unit.type) in catalog.na_reasons:
+                reason += f"(剪裁方案:{catalog.na_reasons[(ind.no, package.unit.type)]})"
         subject = ind.applicability.not_applicable_if_attested
         if applicable and subject and ctx.attested(attestation_predicate(rules, subject)):
             applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
@@ -57,7 +64,10 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
     unit = package.unit
     return ScoreResult(
         run=RunInfo(tool="scorecard", version=__version__, rules_edition=catalog.edition.id, rules_name=catalog.edition.name,
-                    rules_digest=catalog.digest, profile=profile, evidence_digest=package.digest),
+                    rules_digest=catalog.base_digest if isinstance(catalog, TailoredCatalog) else catalog.digest,
+                    profile=catalog.profile.id if isinstance(catalog, TailoredCatalog) else profile,
+                    profile_digest=catalog.profile_digest if isinstance(catalog, TailoredCatalog) else None,
+                    evidence_digest=package.digest),
         unit=UnitSummary(name=unit.name, type=unit.type, region=unit.region, period_start=unit.period.start.isoformat(),
                          period_end=unit.period.end.isoformat(),
                          inspection_date=unit.inspection_date.isoformat() if unit.inspection_date else None),

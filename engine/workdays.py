@@ -8,6 +8,7 @@ Counting is O(1) per query from a cumulative index built once per calendar.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class WorkCalendar:
         return CalendarError(
             f"日期 {day.isoformat()} 超出法定节假日日历的覆盖范围({self.first_year}–{self.last_year}年),无法计算工作日。"
             f"请在证据包中添加 calendar/{day.year}.yaml(国务院办公厅公布的 {day.year} 年放假安排:holidays 放假日期、"
-            f"workdays 调休上班日期),格式见 evidence/FORMAT.md。"
+            f"workdays 调休上班日期),或放入共享目录并用 --calendar 目录 或环境变量 {CALENDAR_ENV} 指定;格式见 evidence/FORMAT.md。"
         )
 
     def _ensure(self, day: dt.date) -> None:
@@ -100,6 +101,34 @@ class WorkCalendar:
         day = self._origin + dt.timedelta(days=index - 1)
         self._ensure(day)
         return day
+
+
+CALENDAR_ENV = "SCORECARD_CALENDAR_DIR"
+SHARED_DIRS: list[Path] = []  # set by ``--calendar DIR`` on the command line
+
+
+def shared_calendar_dirs() -> list[Path]:
+    """Shared schedule folders: ``--calendar DIR`` first, then ``$SCORECARD_CALENDAR_DIR`` (os.pathsep-separated)."""
+    dirs = list(SHARED_DIRS)
+    for part in os.environ.get(CALENDAR_ENV, "").split(os.pathsep):
+        if part.strip():
+            dirs.append(Path(part.strip()))
+    return dirs
+
+
+def package_calendar(root: Path, shared: list[Path] | None = None) -> WorkCalendar:
+    """Calendar for a package: the library, then shared folders, then the package's own ``calendar/``
+    (a year given in the package wins over the same year in a shared folder)."""
+    schedules: dict[int, YearSchedule] = {}
+    for directory in (shared if shared is not None else shared_calendar_dirs()):
+        if not directory.is_dir():
+            raise InputError(Problem(str(directory), "共享节假日安排目录不存在", expected="含 <年份>.yaml 的目录(--calendar 或 "
+                                     f"{CALENDAR_ENV})", code="calendar"))
+        for s in load_schedules(directory):
+            schedules[s.year] = s
+    for s in load_schedules(root / "calendar", root):
+        schedules[s.year] = s
+    return WorkCalendar(sorted(schedules.values(), key=lambda s: s.year))
 
 
 def load_schedules(directory: Path, display_root: Path | None = None) -> list[YearSchedule]:
