@@ -1,0 +1,68 @@
+"""Shared fixtures: the real rules, and a builder for small evidence packages written in the real format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from engine.backends import get_backend
+from engine.evaluate import load_rules, score
+from engine.synth import Synth, write_package
+from evidence.package import load_package
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_rules()
+
+
+def unit_dict(**overrides) -> dict:
+    unit = {"name": "测试县人民政府", "type": "县", "region": "某省某市",
+            "period": {"start": "2021-01-01", "end": "2022-12-31"}}
+    unit.update(overrides)
+    return unit
+
+
+def build_package(path: Path, rules, ledgers: dict[str, list[dict]], **unit_overrides) -> Path:
+    """Write a package whose records carry the given fields; other required fields get neutral values."""
+    unit = unit_dict(**unit_overrides)
+    period = unit["period"]
+    synth = Synth(rules, (dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])), seed=7)
+    records: dict[str, list[dict]] = {}
+    for name, rows in ledgers.items():
+        ld = rules.ledgers.ledgers[name]
+        out = []
+        for row in rows:
+            base = synth.base_record(name)
+            rec = {k: v for k, v in base.items() if ld.fields[k].required}
+            rec.update(row)
+            out.append(rec)
+        records[name] = out
+    write_package(path, unit, records, rules)
+    return path
+
+
+def score_records(tmp_path: Path, rules, ledgers: dict[str, list[dict]], backend: str = "python", **unit_overrides):
+    pkg = build_package(tmp_path / "pkg", rules, ledgers, **unit_overrides)
+    return score(load_package(pkg, rules.ledgers), rules, get_backend(backend))
+
+
+def find_check(result, no: int, **attrs):
+    """The check result of indicator ``no`` whose rule definition has the given attributes."""
+    ind_rule = load_rules().catalog.get(no)
+    ind = next(i for i in result.indicators if i.no == no)
+    for rule_check, res in zip(ind_rule.checks, ind.checks):
+        if all(_attr(rule_check, k) == v for k, v in attrs.items()):
+            return res
+    raise AssertionError(f"indicator {no} has no check with {attrs}: {[c.model_dump(exclude_defaults=True) for c in ind_rule.checks]}")
+
+
+def _attr(obj, dotted: str):
+    for part in dotted.split("__"):
+        obj = getattr(obj, part, None) if not isinstance(obj, dict) else obj.get(part)
+    return obj
