@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from .backends import get_backend
 from .catalog import DEFAULT_RULES
 from .errors import InputError, Problem
 from .evaluate import load_rules, score
-from .render import render
+from .reports import render_report
 
 EXIT_OK, EXIT_BELOW, EXIT_INPUT = 0, 1, 2
 
@@ -149,20 +150,24 @@ def validate(package: Path, fmt: str, rules_dir: Path) -> None:
 
 @main.command("score")
 @click.argument("package", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件(默认标准输出)")
 @click.option("--fail-under", type=float, help="总分低于该值时退出码为 1")
+@click.option("--template", "template_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="自定义模板目录(沙箱环境;缺少的模板用内置模板)")
+@click.option("--date", "report_date", type=click.DateTime(["%Y-%m-%d"]), help="报告日期 YYYY-MM-DD(默认今天)")
 @rules_option
 @backend_option
 @calendar_option
-def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, rules_dir: Path, backend: str) -> None:
+def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, template_dir: Path | None,
+              report_date, rules_dir: Path, backend: str) -> None:
     """对证据包评分,输出评估结果。"""
     rules = load_rules(rules_dir)
     pkg = load_package(package, rules.ledgers)
     for w in pkg.warnings:
         click.echo(w.format(), err=True)
     result = score(pkg, rules, get_backend(backend))
-    text = result.to_json() if fmt == "json" else render(result, "report.md.j2")
+    text = render_report(result, fmt, template_dir, report_date.date() if report_date else dt.date.today())
     write_output(text, output)
     s = result.summary
     click.echo(f"{result.unit.name}:总分 {s.score:g}/{s.total_points:g},{s.verdict}", err=True)
@@ -170,3 +175,5 @@ def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | 
         sys.exit(EXIT_BELOW)
 
 from . import cli_batch  # noqa: E402,F401
+from . import cli_reports  # noqa: E402,F401
+from . import cli_intake  # noqa: E402,F401
