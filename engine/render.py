@@ -22,7 +22,7 @@ def md_cell(value) -> str:
 
 def environment(template_dir: Path | None = None) -> Environment:
     kwargs = dict(
-        loader=FileSystemLoader([str(template_dir)] if template_dir else [str(TEMPLATES)]),
+        loader=FileSystemLoader([str(template_dir), str(TEMPLATES)] if template_dir else [str(TEMPLATES)]),
         autoescape=select_autoescape(["html", "htm", "xml", "html.j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
