@@ -176,3 +176,4 @@ def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | 
 
 from . import cli_batch  # noqa: E402,F401
 from . import cli_reports  # noqa: E402,F401
+from . import cli_intake  # noqa: E402,F401
