@@ -244,6 +244,8 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
             return str(exc)
         if value is None:
             return "起算日期未填写"
+        if value < 0 and isinstance(c.start, str):
+            return f"{defs[c.end].title}早于{defs[c.start].title},时间记录有误"
         return f"实际 {num(value)} {UNIT_ZH[c.unit]}(要求 {OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]})"
 
     return note

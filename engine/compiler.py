@@ -213,8 +213,11 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     ok &= b.field_ok(ind, check, check.ledger, check.start.year_field)
                 if ok:
                     cc.derived = b.derive(check.ledger, check.start, check.end, check.unit)
-                    cc.match = b.predicate(ind, check, check.ledger, check.where,
-                                           {cc.derived.name: {_OP_WORD[check.op]: check.limit}},
+                    bound = {_OP_WORD[check.op]: check.limit}
+                    if isinstance(check.start, str):
+                        # an end before its start is a recording error, never "on time"
+                        bound = {**bound, "gte": max(0, check.limit) if check.op in (">=", ">") else 0}
+                    cc.match = b.predicate(ind, check, check.ledger, check.where, {cc.derived.name: bound},
                                            extra_fields={cc.derived.name: "measure"})
             elif kind == "value":
                 if b.field_ok(ind, check, check.ledger, check.field):
