@@ -15,6 +15,7 @@ from .backends import get_backend
 from .catalog import DEFAULT_RULES
 from .errors import InputError, Problem
 from .evaluate import load_rules, score
+from .review import finalize
 from .reports import render_report
 
 EXIT_OK, EXIT_BELOW, EXIT_INPUT = 0, 1, 2
@@ -40,6 +41,8 @@ class ScorecardGroup(click.Group):
 
 rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
                             default=DEFAULT_RULES, show_default=False, help="规则目录(默认 indicators/)")
+profile_option = click.option("--profile", default="base", show_default=True,
+                              help="剪裁方案:profiles/ 下的名称(base、township、provincial-example)或 YAML 文件路径")
 backend_option = click.option("--backend", type=click.Choice(["auto", "durable", "python"]), default="auto",
                               help="规则引擎后端(默认 auto:可用时用 durable_rules)")
 
@@ -79,13 +82,16 @@ def indicators() -> None:
 @indicators.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @rules_option
-def indicators_list(fmt: str, rules_dir: Path) -> None:
-    """列出全部指标。"""
-    rules = load_rules(rules_dir)
+@profile_option
+def indicators_list(fmt: str, rules_dir: Path, profile: str) -> None:
+    """列出全部指标(按剪裁方案剪裁后)。"""
+    rules = load_rules(rules_dir, profile=profile)
     cat = rules.catalog
     if fmt == "json":
         data = {
             "edition": cat.edition.id,
+            "profile": cat.profile.id, "profile_digest": cat.profile_digest, "profile_changes": cat.changes,
+            "max_points": cat.max_points, "formula": cat.edition.formula,
             "name": cat.edition.name,
             "total_points": cat.edition.total_points,
             "categories": [c.model_dump() for c in cat.edition.categories],
@@ -98,20 +104,25 @@ def indicators_list(fmt: str, rules_dir: Path) -> None:
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    click.echo(f"剪裁方案:{cat.profile.id}「{cat.profile.title}」 摘要 {cat.profile_digest[:12]}")
+    for line in cat.changes:
+        click.echo(f"  - {line}")
     for c in cat.edition.categories:
         click.echo(f"\n{c.no}. {c.name}({c.count}项)")
         for i in (x for x in cat.indicators if x.category == c.no):
             kinds = ",".join(ch.kind for ch in i.checks)
-            click.echo(f"  {i.no:>2}  {i.points:g}分  {i.title}  [{'、'.join(i.lead_units)}]  ({kinds})")
+            scope = "" if len(i.applicability.unit_types) == 4 else f"  适用:{'、'.join(i.applicability.unit_types)}"
+            click.echo(f"  {i.no:>2}  {i.points:g}分  {i.title}  [{'、'.join(i.lead_units)}]  ({kinds}){scope}")
     click.echo(f"\n共 {len(cat.indicators)} 项,满分 {cat.max_points:g} 分。")
 
 
 @indicators.command("show")
 @click.argument("no", type=int)
 @rules_option
-def indicators_show(no: int, rules_dir: Path) -> None:
+@profile_option
+def indicators_show(no: int, rules_dir: Path, profile: str) -> None:
     """显示一项指标的原文、检查项与计分规则。"""
-    rules = load_rules(rules_dir)
+    rules = load_rules(rules_dir, profile=profile)
     ind = rules.catalog.get(no)
     if ind is None:
         raise InputError(Problem("indicators", f"没有序号为 {no} 的指标", expected=f"1–{len(rules.catalog.indicators)}"))
@@ -159,14 +170,23 @@ def validate(package: Path, fmt: str, rules_dir: Path) -> None:
 @rules_option
 @backend_option
 @calendar_option
+@profile_option
+@click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="人工核查结论文件(YAML 或核查工作表 .xlsx,可多次指定)")
+@click.option("--waivers", "waiver_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="豁免文件(YAML,可多次指定)")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="评估基准日 YYYY-MM-DD,用于判断豁免是否有效(默认 unit.yaml 的 inspection_date,否则今天)")
 def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, template_dir: Path | None,
-              report_date, rules_dir: Path, backend: str) -> None:
+              report_date, rules_dir: Path, backend: str, profile: str, review_files: tuple[Path, ...],
+              waiver_files: tuple[Path, ...], as_of) -> None:
     """对证据包评分,输出评估结果。"""
-    rules = load_rules(rules_dir)
+    rules = load_rules(rules_dir, profile=profile)
     pkg = load_package(package, rules.ledgers)
     for w in pkg.warnings:
         click.echo(w.format(), err=True)
     result = score(pkg, rules, get_backend(backend))
+    result = finalize(result, rules.catalog, pkg, review_files, waiver_files, as_of.date() if as_of else None)
     text = render_report(result, fmt, template_dir, report_date.date() if report_date else dt.date.today())
     write_output(text, output)
     s = result.summary
@@ -177,3 +197,4 @@ def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | 
 from . import cli_batch  # noqa: E402,F401
 from . import cli_reports  # noqa: E402,F401
 from . import cli_intake  # noqa: E402,F401
+from . import cli_review  # noqa: E402,F401

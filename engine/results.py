@@ -43,6 +43,28 @@ class YearResult(BaseModel):
     required: str
 
 
+class Override(BaseModel):
+    """An evaluator's verdict (人工核查) that replaced the automated result (XCCDF override)."""
+
+    verdict: Literal["pass", "fail", "partial"]
+    points: float | None = None
+    by: str
+    date: str
+    reason: str | None = None
+    evidence: list[str] = Field(default_factory=list)
+    source: str
+
+
+class Waiver(BaseModel):
+    """An active waiver (豁免): the item is shown as waived and scored as ``scoring`` says."""
+
+    justification: str
+    approver: str
+    expires: str
+    scoring: Literal["excluded", "full", "zero"]
+    source: str
+
+
 class CheckResult(BaseModel):
     id: str
     kind: str
@@ -57,6 +79,8 @@ class CheckResult(BaseModel):
     years: list[YearResult] = Field(default_factory=list)
     evidence: list[Citation] = Field(default_factory=list)
     evidence_total: int = 0
+    automated_status: Status | None = None
+    override: Override | None = None
 
 
 class IndicatorResult(BaseModel):
@@ -73,6 +97,11 @@ class IndicatorResult(BaseModel):
     message: str | None = None
     remediation: str
     checks: list[CheckResult]
+    automated_status: Status | None = None
+    automated_earned: float | None = None
+    override: Override | None = None
+    waived: bool = False
+    waiver: Waiver | None = None
 
 
 class CategoryResult(BaseModel):
@@ -116,7 +145,11 @@ class RunInfo(BaseModel):
     rules_name: str
     rules_digest: str
     profile: str
+    profile_digest: str | None = None
     evidence_digest: str
+    as_of: str | None = None
+    review_digest: str | None = None
+    waivers_digest: str | None = None
     backend_independent: bool = True
 
 

@@ -66,6 +66,8 @@ def summarise(catalog: Catalog, items: list[IndicatorResult], policy: str) -> tu
     def counted(r: IndicatorResult) -> bool:
         if r.status == "not_applicable":
             return False
+        if r.waiver is not None and r.waiver.scoring == "excluded":
+            return False
         if r.pending_review and policy == "excluded":
             return False
         return True
