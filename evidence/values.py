@@ -11,18 +11,23 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-_FULLWIDTH = str.maketrans(
-    "0123456789.-+:/%()年月日 ",
-    "0123456789.-+:/%()年月日 ",
-)
+# Full-width ASCII (０-９, ％, ：, ／, ．, Ａ-Ｚ ...) to half-width, and the ideographic space to a space.
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def clean(raw: Any) -> Any:
-    """Normalise full-width characters and surrounding blanks; '' becomes None."""
+    """Normalise full-width characters and surrounding blanks; '' becomes None (for typed, non-text cells)."""
     if isinstance(raw, str):
-        text = raw.translate(_FULLWIDTH).strip().replace("\u3000", " ")
+        text = raw.strip() if raw.isascii() else raw.translate(_FULLWIDTH).strip()
         return text or None
+    return raw
+
+
+def clean_text(raw: Any) -> Any:
+    """Text cells keep what people typed (full-width punctuation included); only surrounding blanks go."""
+    if isinstance(raw, str):
+        return raw.strip(" \t\r\n\u3000\xa0") or None
     return raw
 
 
@@ -85,6 +90,11 @@ def parse_date(raw: Any) -> dt.date | None:
     if isinstance(raw, (int, float)):
         return _excel_serial(raw).date()
     text = str(raw)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)  # fast path for the most common form
+        except ValueError:
+            pass
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _excel_serial(float(text)).date()
     parts = re.split(r"\s+|T", text, maxsplit=1)
@@ -198,7 +208,7 @@ def parse_percent(raw: Any) -> float | None:
 
 
 def parse_str(raw: Any) -> str | None:
-    raw = clean(raw)
+    raw = clean_text(raw)
     if raw is None:
         return None
     if isinstance(raw, float) and raw.is_integer():
