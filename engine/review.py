@@ -34,7 +34,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from .errors import InputError, Problem
 from .model import Strict
-from .results import CheckResult, IndicatorResult, Override, ScoreResult
+from .results import STATUS_ZH, CheckResult, IndicatorResult, Override, ScoreResult
 from .scoring import score_indicator, summarise
 from .yamlio import line_of, read_yaml, validation_problems
 
@@ -202,7 +202,7 @@ def _override(lv: LocatedVerdict, points: float | None) -> Override:
 def _needs_reason(lv: LocatedVerdict, automated: str, what: str) -> None:
     if lv.verdict.reason is None:
         raise InputError(lv.problem(
-            f"{what}的自动评估结论为「{automated}」,人工核查改变自动结论时必须填写理由(reason)", "reason"))
+            f"{what}的自动评估结论为「{STATUS_ZH.get(automated, automated)}」,人工核查改变自动结论时必须填写理由(reason)", "reason"))
 
 
 def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks: list[LocatedVerdict],

@@ -1,0 +1,171 @@
+"""Review verdicts (人工核查): needs_review items take the verdict; overrides need a reason; round trip via xlsx."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from engine.backends import get_backend
+from engine.cli import main
+from engine.errors import InputError
+from engine.evaluate import load_rules, score
+from engine.review import apply_verdicts, finalize, load_verdicts
+from engine.review_sheet import SHEET, write_sheet
+from evidence.package import load_package
+
+ROOT = Path(__file__).resolve().parent.parent
+WEAK = ROOT / "examples" / "weak-town"
+
+
+@pytest.fixture(scope="module")
+def base():
+    rules = load_rules()
+    pkg = load_package(WEAK, rules.ledgers)
+    return rules, pkg, score(pkg, rules, get_backend("python"))
+
+
+def write(tmp_path: Path, text: str, name: str = "review.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def merged(base, path):
+    rules, pkg, result = base
+    verdicts, _ = load_verdicts([path])
+    return apply_verdicts(result, verdicts, rules.catalog)
+
+
+def item(result, no):
+    return next(i for i in result.indicators if i.no == no)
+
+
+def test_needs_review_item_takes_the_verdict(base, tmp_path):
+    assert item(base[2], 1).status == "needs_review"
+    assert item(base[2], 3).status == "needs_review"
+    path = write(tmp_path, """
+verdicts:
+  - {indicator: 1, verdict: pass, reviewer: 张三, date: 2023-03-20, evidence: [D-00001]}
+  - {indicator: 3, verdict: 未通过, reviewer: 李四, date: 2023-03-21, reason: 中介服务清单未公开办理时限}
+""")
+    out = merged(base, path)
+    one, three = item(out, 1), item(out, 3)
+    assert (one.status, one.earned, one.pending_review) == ("pass", one.points, False)
+    assert one.automated_status == "needs_review" and one.override.by == "张三" and one.override.verdict == "pass"
+    assert one.override.evidence == ["D-00001"]
+    assert (three.status, three.earned, three.automated_status) == ("fail", 0.0, "needs_review")
+    assert out.summary.earned == pytest.approx(base[2].summary.earned + one.points)
+    assert out.summary.pending_review_points == pytest.approx(base[2].summary.pending_review_points - 2)
+
+
+def test_check_level_verdict_on_review_check(base, tmp_path):
+    path = write(tmp_path, """
+- {indicator: 1, check: approval_list_management_review, verdict: pass, reviewer: 张三, date: 2023-03-20}
+""")
+    one = item(merged(base, path), 1)
+    assert one.status == "pass" and one.earned == one.points
+    check = next(c for c in one.checks if c.id == "approval_list_management_review")
+    assert check.status == "pass" and check.automated_status == "needs_review" and check.override.by == "张三"
+
+
+def test_override_of_automated_fail_without_reason_is_rejected(base, tmp_path):
+    assert item(base[2], 73).status == "partial"
+    path = write(tmp_path, "verdicts:\n  - indicator: 73\n    verdict: pass\n    reviewer: 王五\n    date: 2023-03-20\n")
+    with pytest.raises(InputError) as exc:
+        merged(base, path)
+    (problem,) = exc.value.problems
+    assert problem.file == str(path) and problem.row == 2 and problem.column == "reason"
+    assert "理由" in problem.message and "部分通过" in problem.message
+
+
+def test_override_with_reason_keeps_automated_verdict(base, tmp_path):
+    path = write(tmp_path, """
+- {indicator: 73, verdict: partial, points: 1, reviewer: 王五, date: 2023-03-20, reason: 首发超时系上级统一发布}
+""")
+    r = item(merged(base, path), 73)
+    assert (r.status, r.earned, r.automated_status, r.automated_earned) == ("partial", 1.0, "partial", 1.5)
+    assert r.override.reason == "首发超时系上级统一发布"
+
+
+def test_verdict_for_unknown_indicator_is_an_error(base, tmp_path):
+    path = write(tmp_path, "- {indicator: 999, verdict: pass, reviewer: 张三, date: 2023-03-20}\n")
+    with pytest.raises(InputError) as exc:
+        merged(base, path)
+    assert "999" in exc.value.problems[0].message and exc.value.problems[0].row == 1
+
+
+def test_cli_rejects_bad_verdict_without_traceback(tmp_path):
+    path = write(tmp_path, "- {indicator: 73, verdict: fail, reviewer: 张三, date: 2023-03-20}\n")
+    res = CliRunner().invoke(main, ["score", str(WEAK), "--backend", "python", "--review", str(path)])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output and "reason" in res.output and "理由" in res.output
+
+
+def test_review_sheet_round_trip(tmp_path):
+    sheet = tmp_path / "核查.xlsx"
+    runner = CliRunner()
+    res = runner.invoke(main, ["review-sheet", str(WEAK), "--backend", "python", "-o", str(sheet)])
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(sheet)
+    ws = wb[SHEET]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    rows = list(range(2, ws.max_row + 1))
+    nos = [ws.cell(r, col["指标序号"]).value for r in rows]
+    assert len(nos) == 48 and nos == sorted(nos)
+    assert ws.cell(2, col["已收集证据"]).value  # evidence gathered for the reviewer
+    plan = {}
+    for k, r in enumerate(rows):
+        no, pts = nos[k], ws.cell(r, col["分值"]).value
+        if k == 0:
+            verdict, earned = "未通过", 0.0
+        elif k == 1:
+            verdict, earned = "部分通过", 0.5
+            ws.cell(r, col["得分"]).value = 0.5
+        elif k == 2:
+            continue  # left blank: stays needs_review
+        else:
+            verdict, earned = "通过", float(pts)
+        ws.cell(r, col["核查结论(通过/未通过/部分通过)"]).value = verdict
+        ws.cell(r, col["核查人"]).value = "评估组"
+        ws.cell(r, col["核查日期(YYYY-MM-DD)"]).value = "2023-03-20"
+        plan[no] = earned
+    wb.save(sheet)
+    res = runner.invoke(main, ["score", str(WEAK), "--backend", "python", "--review", str(sheet)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    by_no = {i["no"]: i for i in data["indicators"]}
+    for no, earned in plan.items():
+        assert by_no[no]["earned"] == earned and by_no[no]["override"]["by"] == "评估组"
+        assert by_no[no]["automated_status"] == "needs_review"
+    assert by_no[nos[0]]["status"] == "fail" and by_no[nos[1]]["status"] == "partial"
+    assert by_no[nos[2]]["status"] == "needs_review"
+    assert data["summary"]["pending_review_points"] == by_no[nos[2]]["points"]
+    automated = sum(i["earned"] for i in data["indicators"] if i["no"] not in plan)
+    assert data["summary"]["earned"] == pytest.approx(automated + sum(plan.values()))
+    assert data["run"]["review_digest"]
+
+
+def test_review_sheet_never_writes_formulas(base, tmp_path):
+    rules, pkg, result = base
+    result = result.model_copy(deep=True)
+    one = item(result, 1)
+    one.checks[0].evidence[0].note = '=HYPERLINK("http://x","y")'
+    one.title = "+1+1"
+    path = tmp_path / "s.xlsx"
+    write_sheet(result, path)
+    ws = load_workbook(path)[SHEET]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert any("HYPERLINK" in c.value for c in cells)
+    assert all(c.data_type == "s" for c in cells)
+    assert ws.cell(2, 3).value == "+1+1"
+
+
+def test_finalize_records_as_of(base):
+    rules, pkg, result = base
+    out = finalize(result, rules.catalog, pkg)
+    assert out.run.as_of == "2023-03-20"
