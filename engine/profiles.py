@@ -29,7 +29,7 @@ from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from .catalog import ROOT, Catalog
 from .errors import InputError, Problem
 from .model import Applicability, Category, Check, Indicator, Scoring, Strict, UnitType
-from .yamlio import line_of, read_yaml, validation_problems
+from .yamlio import _translate, line_of, read_yaml, validation_problems
 
 PROFILES_DIR = ROOT / "profiles"
 DEFAULT_PROFILE = "base"
@@ -200,9 +200,15 @@ def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:
         try:
             items[ov.no] = Indicator.model_validate(data)
         except ValidationError as exc:
-            for p in validation_problems(exc, shown, node, prefix=("overrides", k)):
-                problems.append(Problem(p.file, f"指标 {ov.no} 调整后不合法:{p.message}", row=p.row, column=p.column,
-                                        value=p.value, code="profile"))
+            for err in exc.errors():
+                loc = tuple(err.get("loc", ()))
+                if len(loc) >= 2 and loc[0] == "checks" and isinstance(loc[1], int) and loc[1] < len(data["checks"]):
+                    cid = data["checks"][loc[1]].get("id")
+                    loc = ("checks", cid) + loc[3:] if cid in ov.checks else ("add_checks",) + loc[2:]
+                loc = ("overrides", k) + loc
+                value = err.get("input")
+                problem(loc, f"指标 {ov.no} 调整后不合法:{_translate(err)}",
+                        None if isinstance(value, (dict, list)) or value is None else str(value))
             continue
         files[ov.no] = shown
         changes.append(f"调整指标 {ov.no}({'、'.join(touched) or '无改动'}):{ov.reason}")
