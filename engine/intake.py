@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evidence.package import EvidencePackage, load_package
+from evidence.package import EvidencePackage, load_package, period_warnings
 
 from .compiler import CompiledRules
 from .errors import InputError, Problem
@@ -33,6 +33,7 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
     except InputError as exc:
         return None, list(exc.problems)
     problems = list(pkg.problems)
+    problems.extend(period_warnings(pkg.unit, pkg.ledgers, rules.ledgers))
     read = ledgers_read(rules)
     for name, ledger in sorted(pkg.ledgers.items()):
         if name not in read:

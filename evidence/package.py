@@ -543,8 +543,6 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         ledgers[name] = ledger
     attachments, found = hash_attachments(root, ledgers.get("documents"))
     problems.extend(found)
-    if unit is not None:
-        problems.extend(period_warnings(unit, ledgers, catalog))
     for path in [unit_path, root / "references.yaml"]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
