@@ -9,7 +9,8 @@ Which indicators get a row (one row per indicator, in indicator order):
 (the score report lists them separately).
 
 整改时限 (deadline), in order of precedence: an explicit deadline; ``issued + days`` when days is given;
-the unit's ``inspection_date`` from ``unit.yaml`` when set; otherwise ``issued + 30`` days. ``issued`` is the
+the unit's ``inspection_date`` from ``unit.yaml`` when set and not before ``issued``; otherwise ``issued + 30``
+days. ``issued`` is the
 list's date (the CLI's ``--date``, default today), so the output is deterministic for a given date.
 
 Grouping by lead unit (``group_by="lead-unit"``) groups rows by the indicator's first lead unit (牵头单位),
@@ -103,7 +104,7 @@ def resolve_deadline(result: ScoreResult, issued: dt.date, deadline: dt.date | N
         return deadline, "指定整改时限"
     if days is not None:
         return issued + dt.timedelta(days=days), f"自清单日期起 {days} 日内"
-    if result.unit.inspection_date:
+    if result.unit.inspection_date and dt.date.fromisoformat(result.unit.inspection_date) >= issued:
         return dt.date.fromisoformat(result.unit.inspection_date), "下次检查日期前(unit.yaml inspection_date)"
     return issued + dt.timedelta(days=DEFAULT_DAYS), f"自清单日期起 {DEFAULT_DAYS} 日内(默认)"
 

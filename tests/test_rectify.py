@@ -67,6 +67,7 @@ def test_deadline_rules():
         {**result.model_dump(), "unit": {**result.unit.model_dump(), "inspection_date": "2026-05-20"}})
     assert build(with_inspection, DATE).rows[0].deadline == dt.date(2026, 5, 20)
     assert build(with_inspection, DATE, days=5).rows[0].deadline == dt.date(2026, 3, 6)
+    assert build(with_inspection, dt.date(2026, 6, 1)).rows[0].deadline == dt.date(2026, 7, 1)  # inspection passed
 
 
 def test_group_by_lead_unit_keeps_every_row_once():
