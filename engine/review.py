@@ -15,7 +15,8 @@ A verdict file (YAML, or an ``.xlsx`` review sheet filled in by the evaluator) l
 Rules:
 - an indicator in ``needs_review`` takes the verdict (reason optional);
 - any other automated status (pass, fail, partial, missing_evidence, error, not_applicable) may be
-  overridden only with a reason; otherwise InputError located at the verdict;
+  overridden only with a reason; otherwise InputError located at the verdict (a verdict that confirms the
+  automated status and points needs no reason, and is recorded as the reviewer's confirmation);
 - a verdict for an indicator (or check) not in the scored set is an error;
 - a check-level verdict sets that check; the indicator is re-scored with the same scoring rule, and an
   indicator waiting for review becomes pass (every review check passed) or fail (any review check failed).
@@ -211,9 +212,9 @@ def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks
     automated_status, automated_earned = item.status, item.earned
     if whole is not None:
         v = whole.verdict
-        if item.status != "needs_review":
-            _needs_reason(whole, item.status, f"指标 {item.no} ")
         points = v.points if v.points is not None else (item.points if v.verdict == "pass" else 0.0)
+        if item.status != "needs_review" and (v.verdict != item.status or round(points - item.earned, 4) != 0):
+            _needs_reason(whole, item.status, f"指标 {item.no} ")
         item.automated_status, item.automated_earned = automated_status, automated_earned
         item.status, item.earned = v.verdict, round(points, 4)
         item.pending_review = False
