@@ -1,0 +1,304 @@
+"""scorecard benchmarks (issue 6). Run through ``bench/run``; prints figures, not pass/fail tests.
+
+Workloads
+  W1  one typical unit (~25k ledger rows) scored end to end by the CLI, Markdown report written
+  W2  the same shape with 1,000,000 enforcement rows
+  W3  a batch of W1-sized units (1,000; ``--quick``: 50) with ``scorecard batch -j 1`` and ``-j 2``
+
+Every figure is measured in a child process (``os.wait4`` gives that process's peak RSS, including its
+own workers). "parse floor" is a process that only imports and runs ``load_package`` on the same files.
+"naive durable" is durable_rules used naively: for every predicate (one check condition at a time), a
+fresh session, every record of every ledger posted as a fact with all its fields, matches decoded from
+the action JSON. It is implemented here only, never in the engine. When it would exceed
+``--naive-budget`` seconds it stops and the total is extrapolated from the share of predicates done
+(marked "~").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / ".data"
+sys.path.insert(0, str(ROOT))
+
+UNIT = {"name": "基准县人民政府", "type": "县", "region": "某省", "period": {"start": "2021-01-01", "end": "2022-12-31"}}
+W1_SIZES = {"normative_documents": 300, "major_decisions": 30, "enforcement_cases": 20000, "disclosure_requests": 500,
+            "litigation": 100, "emergencies": 5, "training_records": 500}
+SCORECARD = [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+# ---------------------------------------------------------------- data
+
+
+def rules_digest() -> str:
+    from engine.evaluate import load_rules
+
+    return load_rules().digest[:12]
+
+
+def w1_package(seed: int = 1) -> Path:
+    from engine import synth
+    from engine.evaluate import load_rules
+
+    rules = load_rules()
+    out = DATA / f"w1-{rules.digest[:12]}-s{seed}"
+    if not (out / "unit.yaml").exists():
+        tmp = Path(tempfile.mkdtemp(dir=DATA))
+        synth.generate(rules, tmp, unit=dict(UNIT), sizes=W1_SIZES, seed=seed, violation_share=0.05)
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+    return out
+
+
+def w2_package(rows: int) -> Path:
+    """W1 with its enforcement ledger extended to ``rows`` rows (W1 rows repeated with fresh case numbers)."""
+    w1 = w1_package()
+    out = DATA / f"w2-{w1.name[3:]}-{rows}"
+    if (out / "unit.yaml").exists():
+        return out
+    tmp = Path(tempfile.mkdtemp(dir=DATA))
+    shutil.copytree(w1, tmp, dirs_exist_ok=True)
+    src = w1 / "ledgers" / "enforcement_cases.csv"
+    with open(src, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        base = [row for row in reader]
+    id_col = header.index("案件编号")
+    with open(tmp / "ledgers" / "enforcement_cases.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(rows):
+            row = list(base[i % len(base)])
+            row[id_col] = f"EC-{i + 1:07d}"
+            w.writerow(row)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+def w3_packages(units: int) -> Path:
+    """``units`` unit directories: 4 generated W1 variants (seeds 1-4) hard-linked under distinct unit names."""
+    out = DATA / f"w3-{rules_digest()}-{units}"
+    if (out / f"u{units:04d}" / "unit.yaml").exists():
+        return out
+    import yaml
+
+    variants = [w1_package(seed) for seed in (1, 2, 3, 4)]
+    shutil.rmtree(out, ignore_errors=True)
+    for i in range(1, units + 1):
+        src = variants[i % len(variants)]
+        dst = out / f"u{i:04d}"
+        (dst / "ledgers").mkdir(parents=True)
+        for f in (src / "ledgers").iterdir():
+            os.link(f, dst / "ledgers" / f.name)
+        unit = dict(UNIT, name=f"基准{i:04d}县人民政府")
+        (dst / "unit.yaml").write_text(yaml.safe_dump(unit, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def count_rows(pkg: Path) -> int:
+    n = 0
+    for f in (pkg / "ledgers").iterdir():
+        if f.suffix == ".csv":
+            with open(f, "rb") as fh:
+                n += max(0, sum(1 for line in fh if line.strip()) - 1)
+    return n
+
+
+# ---------------------------------------------------------------- measuring a child process
+
+
+def measure(cmd: list[str], cwd: Path = ROOT) -> dict:
+    """Run ``cmd``; wall seconds, peak RSS (MB) of the process and the children it waited for, its stdout."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    return {"wall": wall, "rss": usage.ru_maxrss / 1024, "rc": proc.returncode, "stdout": stdout, "stderr": stderr}
+
+
+def child_parse(pkg: str) -> None:
+    t = time.perf_counter()
+    from evidence.package import load_package
+    from engine.evaluate import load_rules
+
+    rules = load_rules()
+    t1 = time.perf_counter()
+    p = load_package(Path(pkg), rules.ledgers)
+    print(json.dumps({"load": time.perf_counter() - t1, "import": t1 - t, "rows": sum(len(x.records) for x in p.ledgers.values())}))
+
+
+def child_naive(pkg: str, budget: float) -> None:
+    """durable_rules used naively: per predicate, a fresh session with every record of every ledger as a fact."""
+    from durable.engine import durable_rules_engine as core
+
+    from engine.conditions import normalise_value
+    from engine.evaluate import load_rules
+    from evidence.package import load_package
+
+    rules = load_rules()
+    package = load_package(Path(pkg), rules.ledgers)
+    start = time.perf_counter()
+    records = []
+    for name in sorted(package.ledgers):
+        code = rules.ledger_code(name)
+        for i, rec in enumerate(package.ledgers[name].records):
+            fact = {k: normalise_value(v) for k, v in rec.items() if v is not None}
+            fact["_l"], fact["_i"] = code, i
+            records.append(fact)
+    definition = rules.durable_ruleset()
+    done = 0
+    matches = 0
+    for p in rules.predicates:
+        rule = f"p{p.index}"
+        handle = core.create_ruleset(f"naive_{p.index}", json.dumps({rule: definition[rule]}, ensure_ascii=False))
+        sid = f"s{p.index}"
+        for fid, fact in enumerate(records):
+            code, state = core.assert_fact(handle, json.dumps({**fact, "sid": sid, "id": fid}, ensure_ascii=False))
+            if code == 0:
+                action = core.start_action_for_state(handle, state)
+                while action:
+                    for _, m in json.loads(action[1]).items():
+                        matches += len(m) if isinstance(m, list) else 1
+                    following = core.complete_and_start_action(handle, state)
+                    action = (None, following) if following else None
+        try:
+            core.delete_state(handle, sid)
+        except Exception:
+            pass
+        done += 1
+        if time.perf_counter() - start > budget:
+            break
+    elapsed = time.perf_counter() - start
+    total = len(rules.predicates)
+    print(json.dumps({"match": elapsed * total / done, "extrapolated": done < total, "done": done, "predicates": total,
+                      "facts": len(records), "matches": matches}), flush=True)
+    os._exit(0)  # durable's C core can crash at interpreter exit after many rulesets; the figure is already out
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def run_unit(label: str, pkg: Path, naive_budget: float, tmp: Path) -> dict:
+    rows = count_rows(pkg)
+    e2e = measure(SCORECARD + ["score", str(pkg), "--format", "md", "-o", str(tmp / f"{label}.md")])
+    if e2e["rc"] != 0:
+        raise SystemExit(f"{label} 评分失败:{e2e['stderr'][-2000:]}")
+    parse = measure([sys.executable, __file__, "--child-parse", str(pkg)])
+    naive = measure([sys.executable, __file__, "--child-naive", str(pkg), "--naive-budget", str(naive_budget)])
+    nv = json.loads(naive["stdout"]) if naive["stdout"].strip() else None
+    pv = json.loads(parse["stdout"])
+    naive_total = None
+    if nv:
+        # process wall minus the matching actually run, plus the (possibly extrapolated) full matching time
+        ran = nv["match"] * nv["done"] / nv["predicates"]
+        naive_total = naive["wall"] - ran + nv["match"]
+    return {"label": label, "rows": rows, "wall": e2e["wall"], "rss": e2e["rss"], "parse": parse["wall"], "parse_rss": parse["rss"],
+            "parse_load": pv["load"], "naive": naive_total, "naive_rss": naive["rss"], "naive_extrapolated": bool(nv and nv["extrapolated"]),
+            "naive_note": f"{nv['done']}/{nv['predicates']} 条谓词" if nv else naive["stderr"][-300:]}
+
+
+def run_batch(label: str, parent: Path, jobs: int, tmp: Path) -> dict:
+    out = tmp / f"{label}-j{jobs}"
+    r = measure(SCORECARD + ["batch", str(parent), "-j", str(jobs), "-o", str(out), "--no-progress", "--top", "0"])
+    if r["rc"] != 0:
+        raise SystemExit(f"{label} 批量评分失败:{r['stderr'][-2000:]}")
+    return r
+
+
+def fmt_s(x: float | None, approx: bool = False) -> str:
+    if x is None:
+        return "—"
+    return ("~" if approx else "") + (f"{x:.2f}" if x < 100 else f"{x:.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="scorecard 性能基准(W1/W2/W3)")
+    ap.add_argument("--quick", action="store_true", help="W3 只评 50 个单位(默认 1000)")
+    ap.add_argument("--w3-units", type=int, help="W3 单位数(覆盖 --quick)")
+    ap.add_argument("--w2-rows", type=int, default=1_000_000, help="W2 执法决定行数(默认 1,000,000)")
+    ap.add_argument("--naive-budget", type=float, default=60.0, help="朴素 durable 每个负载最多运行的秒数,超出则外推")
+    ap.add_argument("--skip", default="", help="跳过的负载,如 W2,W3")
+    ap.add_argument("--child-parse")
+    ap.add_argument("--child-naive")
+    args = ap.parse_args()
+    if args.child_parse:
+        return child_parse(args.child_parse)
+    if args.child_naive:
+        return child_naive(args.child_naive, args.naive_budget)
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    skip = {s.strip().upper() for s in args.skip.split(",") if s.strip()}
+    units = args.w3_units or (50 if args.quick else 1000)
+    t0 = time.perf_counter()
+    print("准备数据(engine/synth.py 生成,缓存于 bench/.data)……", file=sys.stderr, flush=True)
+    w1 = w1_package()
+    w2 = w2_package(args.w2_rows) if "W2" not in skip else None
+    w3 = w3_packages(units) if "W3" not in skip else None
+    print(f"数据就绪 {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    lines = []
+    with tempfile.TemporaryDirectory() as td:
+        tmp = Path(td)
+        results = [run_unit("W1", w1, args.naive_budget, tmp)]
+        if w2:
+            results.append(run_unit("W2", w2, args.naive_budget, tmp))
+        batch = {}
+        if w3:
+            for jobs in (1, 2):
+                print(f"W3 -j {jobs} ……", file=sys.stderr, flush=True)
+                batch[jobs] = run_batch("W3", w3, jobs, tmp)
+
+    cpu = os.cpu_count()
+    lines.append(f"scorecard 基准  规则 {rules_digest()}  Python {sys.version.split()[0]}  CPU {cpu} 核")
+    head = f"{'负载':<6}{'行数':>10}{'耗时 s':>9}{'峰值RSS MB':>12}{'行/秒':>11}{'解析下限 s':>11}{'×下限':>7}{'朴素durable s':>15}{'朴素/本引擎':>12}  目标"
+    lines.append(head)
+    lines.append("-" * 120)
+    targets = {"W1": (1.0, 200, None), "W2": (15.0, 1024, 3.0)}
+    for r in results:
+        t_wall, t_rss, t_floor = targets[r["label"]]
+        ratio = r["wall"] / r["parse"]
+        naive_x = r["naive"] / r["wall"] if r["naive"] else None
+        ok = [r["wall"] <= t_wall, r["rss"] <= t_rss] + ([ratio <= t_floor] if t_floor else []) + ([naive_x > 1] if naive_x else [])
+        tgt = f"≤{t_wall:g} s, ≤{t_rss} MB" + (f", ≤{t_floor:g}×下限" if t_floor else "") + ", 快于朴素"
+        lines.append(f"{r['label']:<6}{r['rows']:>10,}{r['wall']:>9.2f}{r['rss']:>12.0f}{r['rows'] / r['wall']:>11,.0f}"
+                     f"{r['parse']:>11.2f}{ratio:>7.2f}{fmt_s(r['naive'], r['naive_extrapolated']):>15}"
+                     f"{(f'{naive_x:.1f}×' if naive_x else '—'):>12}  {tgt}  {'达标' if all(ok) else '未达标'}")
+    if batch:
+        rows1 = count_rows(next(iter(sorted(w3.iterdir())))) * units
+        for jobs, r in batch.items():
+            lines.append(f"{'W3 -j' + str(jobs):<6}{rows1:>10,}{r['wall']:>9.2f}{r['rss']:>12.0f}{rows1 / r['wall']:>11,.0f}"
+                         f"{'':>11}{'':>7}{'':>15}{'':>12}  {units} 个单位;≤600 s(1000 个单位)")
+        if 1 in batch and 2 in batch:
+            speedup = batch[1]["wall"] / batch[2]["wall"]
+            per_unit = batch[2]["wall"] / units
+            est = per_unit * 1000
+            lines.append(f"W3 加速比 1→2 进程:{speedup:.2f}×(目标 ≥1.8×,{'达标' if speedup >= 1.8 else '未达标'});"
+                         f"按 -j 2 折算 1000 个单位约 {est:.0f} s(目标 ≤600 s,{'达标' if est <= 600 else '未达标'})"
+                         + (f";本次为 --quick({units} 个单位)" if units < 1000 else ""))
+    lines.append("说明:耗时与峰值 RSS 为子进程整体(含 Python 启动与导入、读规则、写报告);解析下限为只 load_package 的进程;"
+                 "朴素 durable = 每条谓词一个会话、每条记录(全部字段)逐条作为事实断言;~ 为按已完成谓词比例外推。")
+    for r in results:
+        lines.append(f"  {r['label']}: 解析下限进程内 load_package {r['parse_load']:.2f} s(RSS {r['parse_rss']:.0f} MB);"
+                     f"朴素 durable 完成 {r['naive_note']},RSS {r['naive_rss']:.0f} MB")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
