@@ -6,8 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from engine.results import (CategoryResult, Citation, CheckResult, IndicatorResult, RunInfo, ScoreResult, Summary,
-                            UnitSummary, YearResult, status_counts)
+from engine.results import (
+    CategoryResult,
+    CheckResult,
+    Citation,
+    IndicatorResult,
+    RunInfo,
+    ScoreResult,
+    Summary,
+    UnitSummary,
+    YearResult,
+    status_counts,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

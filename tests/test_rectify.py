@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from report_cases import DATE, failing_numbers, handmade, package_cases
 
 from engine.cli import main
 from engine.rectify import COLUMNS, build
 from engine.results import ScoreResult
 from engine.writers import render_text, write
-from report_cases import DATE, failing_numbers, handmade, package_cases
 
 INJECT = '=HYPERLINK("http://x","y")'
 

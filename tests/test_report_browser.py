@@ -15,11 +15,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from report_cases import DATE, handmade, package_cases
 
 from engine.evaluate import score
 from engine.reports import render_report
 from evidence.package import load_package
-from report_cases import DATE, handmade, package_cases
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

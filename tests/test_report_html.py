@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
 import pytest
 from click.testing import CliRunner
+from report_cases import DATE, failing_numbers, handmade, package_cases
 
 from engine.cli import main
 from engine.reports import render_report
-from report_cases import DATE, failing_numbers, handmade, package_cases
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_markdown_pipe_does_not_break_tables():
 
 def test_markdown_blank_line_after_tables():
     lines = render_report(handmade(), "md", report_date=DATE).splitlines()
-    for prev, line in zip(lines, lines[1:]):
+    for prev, line in itertools.pairwise(lines):
         if prev.lstrip().startswith("|") and not line.lstrip().startswith("|"):
             assert line.strip() == "", (prev, line)
 
