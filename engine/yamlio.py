@@ -66,6 +66,8 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | 
     if FastLoader is not None:
         try:
             return _load_with_node(text, FastLoader)
+        except (ValueError, TypeError, OverflowError):
+            pass  # an impossible date such as 2023-02-30: located below
         except yaml.YAMLError:
             pass  # re-read with the pure-Python loader below for its (reference) error message
     try:
@@ -75,7 +77,32 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | 
         row = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(Problem(name, f"YAML 语法错误:{problem}", row=row, code="yaml")) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value that matches a YAML type but cannot exist
+        bad = _bad_scalar(text)
+        raise InputError(Problem(name, f"无法解析的值:{exc}", row=bad[0] if bad else None, value=bad[1] if bad else None,
+                                 expected="存在的日期(YYYY-MM-DD)", code="yaml")) from None
     return data, node
+
+
+def _bad_scalar(text: str) -> tuple[int, str] | None:
+    """The first scalar (line, text) that the safe constructor cannot build, e.g. ``2023-02-30``."""
+    stack = [yaml.compose(text, Loader=SafeLoader)]
+    ctor = SafeLoader("")
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                ctor.construct_object(node)
+            except (ValueError, TypeError, OverflowError):
+                return node.start_mark.line + 1, node.value
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in reversed(node.value):
+                stack.extend([v, k])
+    return None
 
 
 def line_of(node: yaml.Node | None, loc: tuple) -> int | None:

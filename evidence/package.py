@@ -324,7 +324,7 @@ def parse_table(
             try:
                 value = parse(raw)
             except ValueError as exc:
-                problems.append(Problem(rel, str(exc), row=line, column=fd.title, value=str(raw), sheet=sheet,
+                problems.append(Problem(rel, str(exc), row=line, column=fd.title, value=show_value(raw), sheet=sheet,
                                         expected=_expected(fd), code="bad_value"))
                 ok = False
                 continue
@@ -335,7 +335,7 @@ def parse_table(
                     ok = False
                 continue
             if fd.type == "enum" and value not in fd.values:
-                problems.append(Problem(rel, "取值不在允许范围内", row=line, column=fd.title, value=str(raw), sheet=sheet,
+                problems.append(Problem(rel, "取值不在允许范围内", row=line, column=fd.title, value=show_value(raw), sheet=sheet,
                                         expected="、".join(fd.values), code="bad_enum"))
                 ok = False
                 continue
@@ -351,6 +351,15 @@ def parse_table(
         ledger.records.append(record)
         ledger.rows.append(line)
     return ledger, problems
+
+
+def show_value(raw: Any) -> str:
+    """A cell value as the user sees it (Excel numbers are floats: 2.0 is shown as 2)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if hasattr(raw, "isoformat"):
+        return raw.isoformat(sep=" ") if hasattr(raw, "hour") and hasattr(raw, "year") else raw.isoformat()
+    return str(raw)
 
 
 def _expected(fd) -> str:
@@ -386,7 +395,7 @@ def hash_attachments(root: Path, documents: Ledger | None) -> tuple[list[Attachm
             continue
         text = str(raw).strip().replace("\\", "/")
         where = dict(row=row, column="附件路径", value=str(raw), sheet=documents.sheet)
-        if _URL.match(text):
+        if _URL.match(text) and not re.match(r"^[A-Za-z]:", text):
             problems.append(Problem(documents.file, "附件路径应为证据包内的文件,不能是网址", expected="如 files/制度文件.pdf;网址请填在「公开网址」列",
                                     code="attachment_url", **where))
             continue
