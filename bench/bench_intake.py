@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evidence.package import _read_csv, open_workbook, parse_table, read_sheet  # noqa: E402
-from evidence.schema import load_ledger_catalog  # noqa: E402
+from evidence.package import _read_csv, open_workbook, parse_table, read_sheet
+from evidence.schema import load_ledger_catalog
 
 LEDGER = "enforcement_cases"
 

@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,7 +374,7 @@ def _where(ledger: Ledger) -> str:
     return ledger.file + (f" 工作表「{ledger.sheet}」" if ledger.sheet else "")
 
 
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def hash_attachments(root: Path, documents: Ledger | None) -> tuple[list[Attachment], list[Problem]]:

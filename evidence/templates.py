@@ -170,7 +170,7 @@ def write_template(path: Path, ld: LedgerDef, uses: list[tuple[int, str]]) -> No
 
 
 def unit_yaml(name: str, unit_type: str, start: dt.date, end: dt.date, region: str = "") -> str:
-    q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731 - a JSON string is a valid YAML scalar
+    q = lambda s: json.dumps(s, ensure_ascii=False)
     return (
         "# 被评估单位信息(scorecard init 生成)。\n"
         f"name: {q(name)}\n"
