@@ -46,10 +46,10 @@ def test_texts_are_verbatim_from_the_seed_table():
         gap_total = 0
         for ch in text:
             nxt = seed.find(ch, pos)
-            assert nxt >= 0 and nxt - pos <= 40, f"{ind.no}: text diverges from the seed near {ch!r}"
+            assert nxt >= 0 and nxt - pos <= 80, f"{ind.no}: text diverges from the seed near {ch!r}"
             gap_total += nxt - pos
             pos = nxt + 1
-        assert gap_total <= 120, f"{ind.no}: too much seed text skipped ({gap_total} chars)"
+        assert gap_total <= 240, f"{ind.no}: too much seed text skipped ({gap_total} chars)"
 
 
 def test_every_indicator_has_an_automated_check_and_remediation():
