@@ -32,6 +32,9 @@ def _library_years() -> tuple[int, int]:
     return min(d.year for d in days), max(d.year for d in days)
 
 
+_CUM_CACHE: dict[tuple, list[int]] = {}  # schedules -> cumulative working-day index (read-only once built)
+
+
 class WorkCalendar:
     def __init__(self, extra: list[YearSchedule] | None = None):
         self.first_year, self.last_year = _library_years()
@@ -69,6 +72,12 @@ class WorkCalendar:
         origin = dt.date(lo, 1, 1)
         if self._origin == origin and len(self._cum) == (dt.date(hi, 12, 31) - origin).days + 2:
             return
+        key = (origin, hi, self.first_year, self.last_year,
+               tuple((y, frozenset(e.holidays), frozenset(e.workdays)) for y, e in sorted(self.extra.items())))
+        cached = _CUM_CACHE.get(key)
+        if cached is not None:  # same schedules, same index: built once per process, not once per package
+            self._origin, self._cum = origin, cached
+            return
         self._origin = origin
         total = (dt.date(hi, 12, 31) - origin).days + 1
         cum = [0] * (total + 1)
@@ -79,6 +88,7 @@ class WorkCalendar:
                 running += 1
             cum[i + 1] = running
         self._cum = cum
+        _CUM_CACHE[key] = cum
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (the start day is not counted).
