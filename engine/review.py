@@ -254,11 +254,13 @@ def finalize(result: ScoreResult, catalog, package=None, review: list[Path] | tu
     """Merge review verdicts, then waivers (at ``as_of``: default the unit's inspection_date, else today)."""
     from .waivers import apply_waivers, load_waivers
 
+    explicit = as_of is not None
     if as_of is None:
         unit = getattr(package, "unit", None)
         as_of = getattr(unit, "inspection_date", None) or dt.date.today()
     result = result.model_copy(deep=True)
-    result.run.as_of = as_of.isoformat()
+    if explicit or waivers or getattr(getattr(package, "unit", None), "inspection_date", None):
+        result.run.as_of = as_of.isoformat()  # "today" is recorded only when it mattered (waivers)
     if review:
         verdicts, digest = load_verdicts(list(review))
         result = apply_verdicts(result, verdicts, catalog)
