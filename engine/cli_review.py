@@ -10,11 +10,11 @@ import click
 from evidence.package import load_package
 
 from .backends import get_backend
+from .catalog import load_catalog
 from .cli import backend_option, main, profile_option, rules_option, write_output
 from .diff import diff_results, load_result, rectification_status, render_diff, render_rectification
 from .evaluate import load_rules, score
 from .profiles import PROFILES_DIR, apply_profile, load_profile
-from .catalog import load_catalog
 from .review import finalize
 from .review_sheet import write_sheet
 

@@ -113,8 +113,8 @@ def diff_results(old: ScoreResult, new: ScoreResult) -> RunDiff:
     for no in sorted(set(olds) | set(news)):
         a, b = olds.get(no), news.get(no)
         ref = b or a
-        base = dict(no=no, title=ref.title, category=ref.category, old_status=a and a.status,
-                    new_status=b and b.status, old_earned=a and a.earned, new_earned=b and b.earned)
+        base = {"no": no, "title": ref.title, "category": ref.category, "old_status": a and a.status,
+                "new_status": b and b.status, "old_earned": a and a.earned, "new_earned": b and b.earned}
         if a is None or b is None:
             changes.append(Change(kind="added" if a is None else "removed", **base))
             continue

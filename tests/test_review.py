@@ -35,7 +35,7 @@ def write(tmp_path: Path, text: str, name: str = "review.yaml") -> Path:
 
 
 def merged(base, path):
-    rules, pkg, result = base
+    rules, _pkg, result = base
     verdicts, _ = load_verdicts([path])
     return apply_verdicts(result, verdicts, rules.catalog)
 
@@ -151,8 +151,7 @@ def test_review_sheet_round_trip(tmp_path):
 
 
 def test_review_sheet_never_writes_formulas(base, tmp_path):
-    rules, pkg, result = base
-    result = result.model_copy(deep=True)
+    result = base[2].model_copy(deep=True)
     one = item(result, 1)
     one.checks[0].evidence[0].note = '=HYPERLINK("http://x","y")'
     one.title = "+1+1"
