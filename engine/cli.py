@@ -159,6 +159,24 @@ def validate(package: Path, fmt: str, rules_dir: Path) -> None:
     sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
 
+@main.command("format-doc")
+@rules_option
+def format_doc(rules_dir: Path) -> None:
+    """输出证据包格式说明(evidence/FORMAT.md 的内容)。"""
+    from .formatdoc import render_format_doc
+
+    click.echo(render_format_doc(load_rules(rules_dir)), nl=False)
+
+
+@main.command("codes")
+@rules_option
+def codes(rules_dir: Path) -> None:
+    """列出规则使用的全部代码(材料类型、活动类型、负面事项类型、情况说明事项代码、指标代码)。"""
+    from .formatdoc import codes_section
+
+    click.echo(codes_section(load_rules(rules_dir)))
+
+
 @main.command("score")
 @click.argument("package", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json")
