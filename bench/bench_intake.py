@@ -90,7 +90,7 @@ def main() -> None:
             return len(ledger.records)
 
         def csv_read():
-            head, data = _read_csv(csv_path, "cases.csv")
+            head, data = _read_csv(csv_path.read_bytes(), "cases.csv")
             ledger, problems = parse_table(ld, "cases.csv", head, data)
             return len(ledger.records)
 

@@ -11,15 +11,16 @@ import datetime as dt
 import operator
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
+from . import conditions
 from .compiler import CompiledCheck, CompiledRules
-from .facts import FactSet
+from .facts import FactSet, measure
 from .model import RefValue, YearSpec
-from .results import Citation, CheckResult, YearResult
+from .results import CheckResult, Citation, YearResult
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -36,6 +37,7 @@ class Context:
     facts: FactSet
     references: dict[str, dict[int, float]]
     max_citations: int = 50
+    _period_flags: dict[tuple, list[bool]] = field(default_factory=dict, repr=False)
 
     @property
     def period(self):
@@ -51,10 +53,10 @@ class Context:
         return self.matched(pred) if self.ledger("attestations") is not None else []
 
     def year_of(self, ledger: Ledger, index: int, spec: YearSpec | None) -> int | None:
-        field = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
-        if field is None:
+        name = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
+        if name is None:
             return None
-        value = ledger.records[index].get(field)
+        value = ledger.records[index].get(name)
         if value is None:
             return None
         year = value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)
@@ -62,21 +64,27 @@ class Context:
 
     def in_period(self, ledger: Ledger, index: int, spec: YearSpec | None) -> bool:
         """Is the record inside the creation period? Undated ledgers (staff, villages) always are."""
-        field = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
-        if field is None:
+        name = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
+        if name is None:
             return True
-        value = ledger.records[index].get(field)
+        value = ledger.records[index].get(name)
         if value is None:
             return False
         if isinstance(value, (dt.date, dt.datetime)) and not (spec and spec.offset):
             day = value.date() if isinstance(value, dt.datetime) else value
             return self.period.contains(day)
-        return self.year_of(ledger, index, spec) in self.period.years
+        year = self.year_of(ledger, index, spec)
+        return self.period.start.year <= year <= self.period.end.year
 
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
         if not within:
             return list(indices)
-        return [i for i in indices if self.in_period(ledger, i, spec)]
+        key = (ledger.name, spec.field if spec else None, spec.offset if spec else 0)
+        flags = self._period_flags.get(key)
+        if flags is None:  # once per ledger and year rule, not once per check and record
+            flags = [self.in_period(ledger, i, spec) for i in range(len(ledger.records))]
+            self._period_flags[key] = flags
+        return [i for i in indices if flags[i]]
 
     def threshold(self, value: float | RefValue, year: int | None) -> tuple[float | None, str]:
         if not isinstance(value, RefValue):
@@ -156,6 +164,8 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
     ledger = ctx.ledger(c.ledger)
     if ledger is None:
         return _ledger_missing(cc, ctx, c.ledger)
+    if cc.derived is not None and cc.derived.name in ctx.facts.derived_errors:
+        return _result(cc, "error", message=ctx.facts.derived_errors[cc.derived.name])
     population = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
     if not population:
         return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
@@ -196,24 +206,19 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
     else:
         required_text = ""
         actual_text = ""
-    message = None
-    if cc.derived is not None and cc.derived.name in ctx.facts.derived_errors:
-        return _result(cc, "error", message=ctx.facts.derived_errors[cc.derived.name])
     if overall is not None:
         status, actual, required = overall
         score = 1.0 if status == "pass" else 0.0
         return _result(cc, status, actual=actual_text or actual, required=required_text or required, score=score,
-                       violations=len(bad_all) if status == "fail" else 0, evidence=evidence, evidence_total=total, message=message)
+                       violations=len(bad_all) if status == "fail" else 0, evidence=evidence, evidence_total=total)
     n_ok = len(population) - len(bad_all)
     summary = actual_text or f"合计 {pct(n_ok / len(population))}({n_ok}/{len(population)})"
     req = required_text or (years[0].required.split("(")[0] + ",逐年计算" if years else "")
     failing_years = sum(1 for y in years if y.status == "fail")
-    return _fold_years(cc, years, failing_years and len(bad_all), evidence, total, summary, req, message)
+    return _fold_years(cc, years, failing_years and len(bad_all), evidence, total, summary, req)
 
 
 def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:
-    from . import conditions
-
     fields = sorted(conditions.fields_of(conditions.parse(c.condition)))
     defs = ctx.rules.ledgers.ledgers[ledger.name].fields
 
@@ -229,8 +234,6 @@ def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:
 
 
 def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[[int], str]:
-    from .facts import measure
-
     c = cc.check
     defs = ctx.rules.ledgers.ledgers[ledger.name].fields
 
@@ -238,10 +241,7 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
         record = ledger.records[i]
         if record.get(c.end) is None:
             return f"未填写{defs[c.end].title}"
-        try:
-            value = measure(cc.derived, record, _calendar(ctx))
-        except Exception as exc:  # calendar coverage: reported on the check as error
-            return str(exc)
+        value = measure(cc.derived, record, ctx.facts.calendar)  # calendar errors returned earlier as the check's error
         if value is None:
             return "起算日期未填写"
         if value < 0 and isinstance(c.start, str):
@@ -249,10 +249,6 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
         return f"实际 {num(value)} {UNIT_ZH[c.unit]}(要求 {OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]})"
 
     return note
-
-
-def _calendar(ctx: Context):
-    return ctx.facts.calendar
 
 
 def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int]) -> str:
@@ -289,7 +285,6 @@ def _windows(years: list[int], every: int | None, per_year: bool) -> list[tuple[
 
 
 def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, unit="条") -> CheckResult:
-    c = cc.check
     years = ctx.period.years
     by_year = _group_by_year(ctx, ledger, indices, spec)
     results: list[YearResult] = []
@@ -534,5 +529,5 @@ KINDS: dict[str, Callable[[CompiledCheck, Context], CheckResult]] = {
 def evaluate_check(cc: CompiledCheck, ctx: Context) -> CheckResult:
     try:
         return KINDS[cc.check.kind](cc, ctx)
-    except Exception as exc:  # a defect in one check must not sink the whole report
+    except Exception as exc:  # noqa: BLE001 - a defect in one check must not sink the whole report
         return _result(cc, "error", message=f"检查执行出错:{type(exc).__name__}: {exc}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from .catalog import ROOT
+from .checks import num
 from .results import STATUS_ZH, ScoreResult
 
 TEMPLATES = ROOT / "templates"
@@ -20,7 +22,9 @@ def md_cell(value) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
+@lru_cache(maxsize=8)
 def environment(template_dir: Path | None = None) -> Environment:
+    """One environment per template directory (templates compile once per process, e.g. in batch runs)."""
     kwargs = dict(
         loader=FileSystemLoader([str(template_dir), str(TEMPLATES)] if template_dir else [str(TEMPLATES)]),
         autoescape=select_autoescape(["html", "htm", "xml", "html.j2"]),
@@ -31,8 +35,9 @@ def environment(template_dir: Path | None = None) -> Environment:
     )
     env = SandboxedEnvironment(**kwargs) if template_dir else Environment(**kwargs)
     env.filters["md"] = md_cell
+    env.filters["md_lines"] = lambda v: "<br>".join(md_cell(line) for line in str(v).split("\n"))
     env.filters["zh_status"] = lambda s: STATUS_ZH.get(s, s)
-    env.filters["num"] = lambda x: (str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip("."))
+    env.filters["num"] = num
     return env
 
 

@@ -58,11 +58,18 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | 
     """Return (data, node tree). Syntax errors become an InputError naming file and line."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(name, f"文件不是 UTF-8 编码,无法读取({exc.reason})", code="encoding")) from None
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(Problem(name, f"无法读取文件:{exc.strerror}", code="io")) from None
+    return parse_yaml_bytes(data, name)
+
+
+def parse_yaml_bytes(data: bytes, name: str) -> tuple[Any, yaml.Node | None]:
+    """Like ``read_yaml`` for content already read (so a file is read from disk once)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(name, f"文件不是 UTF-8 编码,无法读取({exc.reason})", code="encoding")) from None
     if FastLoader is not None:
         try:
             return _load_with_node(text, FastLoader)

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
-from engine.yamlio import read_yaml, validation_problems
+from engine.yamlio import parse_yaml_bytes, read_yaml, validation_problems
 
 from .models import Ledger, UnitInfo
 from .schema import LedgerCatalog, LedgerDef, load_ledger_catalog
@@ -103,8 +103,8 @@ def decode_text(data: bytes, file: str) -> str:
                              expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK", code="encoding"))
 
 
-def _read_csv(path: Path, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    text = decode_text(path.read_bytes(), rel)
+def _read_csv(data: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    text = decode_text(data, rel)
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[tuple[int, list[Any]]] = []
@@ -122,15 +122,15 @@ def _read_csv(path: Path, rel: str) -> tuple[list[str], list[tuple[int, list[Any
     return header, rows
 
 
-def _read_structured(path: Path, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    if path.suffix == ".json":
+def _read_structured(raw: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    if rel.lower().endswith(".json"):
         try:
-            data = json.loads(decode_text(path.read_bytes(), rel))
+            data = json.loads(decode_text(raw, rel))
         except json.JSONDecodeError as exc:
             raise InputError(Problem(rel, f"JSON 语法错误:{exc.msg}", row=exc.lineno, code="json")) from None
         node = None
     else:
-        data, node = read_yaml(path, rel)
+        data, node = parse_yaml_bytes(raw, rel)
     if isinstance(data, dict) and "records" in data:
         data = data["records"]
     if data is None:
@@ -542,7 +542,7 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
             problems.append(Problem(rel, f"与 {_where(ledgers[name])} 是同一台账,重复提供", code="duplicate_ledger"))
             continue
         try:
-            header, rows = READERS[suffix](path, rel)
+            header, rows = READERS[suffix](data, rel)  # the bytes already read and hashed
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -552,9 +552,8 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         ledgers[name] = ledger
     attachments, found = hash_attachments(root, ledgers.get("documents"))
     problems.extend(found)
-    for path in [unit_path, root / "references.yaml"]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    if unit_path.is_file():
+        digest.update(unit_path.name.encode() + b"\0" + unit_path.read_bytes())
     for name in sorted(ledgers):
         digest.update(ledgers[name].file.encode() + b"\0" + ledgers[name].sha256.encode())
     for att in attachments:

@@ -33,8 +33,6 @@ def write(rlist: RectifyList, fmt: str, output: Path, template_dir: Path | None 
 
 
 def render_text(rlist: RectifyList, fmt: str, template_dir: Path | None = None) -> str:
-    from ..render import environment, md_cell
+    from ..render import environment
 
-    env = environment(template_dir)
-    env.filters["md_lines"] = lambda v: "<br>".join(md_cell(line) for line in str(v).split("\n"))
-    return env.get_template(f"rectify.{fmt}.j2").render(l=rlist)
+    return environment(template_dir).get_template(f"rectify.{fmt}.j2").render(l=rlist)
