@@ -68,6 +68,7 @@ class CompiledRules:
     fields_by_ledger: dict[str, list[str]]
     derived_by_ledger: dict[str, list[Derived]]
     digest: str
+    item_attest: dict[int, int | None] = field(default_factory=dict)  # indicator no -> its not-applicable attestation
 
     def ledger_code(self, ledger: str) -> str:
         return ledger
@@ -147,7 +148,7 @@ class _Builder:
             if term[0] == "any":
                 ok &= all(self._types_ok(ind, check, ld, sub, extra_fields) for sub in term[1])
                 continue
-            _, name, op, value = term
+            _, name, _op, value = term
             if name in extra_fields:
                 ftype = extra_fields[name]
             elif name in ld.fields:
@@ -187,6 +188,7 @@ def _type_matches(ftype: str, value, allowed) -> bool:
 def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
     b = _Builder(catalog, ledgers)
     compiled: dict[tuple[int, str], CompiledCheck] = {}
+    item_attest: dict[int, int | None] = {}
     for ind in catalog.indicators:
         for check in ind.checks:
             cc = CompiledCheck(indicator=ind.no, check=check)
@@ -220,9 +222,9 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     cc.match = b.predicate(ind, check, check.ledger, check.where, {cc.derived.name: bound},
                                            extra_fields={cc.derived.name: "measure"})
             elif kind == "value":
-                if b.field_ok(ind, check, check.ledger, check.field):
-                    if isinstance(check.value, (int, float)):
-                        cc.match = b.predicate(ind, check, check.ledger, check.where, {check.field: {_OP_WORD[check.op]: check.value}})
+                # a reference-valued threshold depends on the record's year: compared in engine/checks.py
+                if b.field_ok(ind, check, check.ledger, check.field) and isinstance(check.value, (int, float)):
+                    cc.match = b.predicate(ind, check, check.ledger, check.where, {check.field: {_OP_WORD[check.op]: check.value}})
             elif kind == "group_sum":
                 b.field_ok(ind, check, check.ledger, check.group_by)
                 b.field_ok(ind, check, check.ledger, check.sum)
@@ -248,7 +250,7 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     if doc is not None:
                         cc.gather.append(doc)
         if ind.applicability.not_applicable_if_attested:
-            b.predicate(ind, None, "attestations", {"subject": ind.applicability.not_applicable_if_attested})
+            item_attest[ind.no] = b.predicate(ind, None, "attestations", {"subject": ind.applicability.not_applicable_if_attested})
     if b.problems:
         raise InputError(b.problems)
     derived_by_ledger: dict[str, list[Derived]] = {}
@@ -266,13 +268,8 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
         fields_by_ledger={k: sorted(v) for k, v in b.fields.items()},
         derived_by_ledger=derived_by_ledger,
         digest=digest,
+        item_attest=item_attest,
     )
-
-
-def attestation_predicate(rules: CompiledRules, subject: str) -> int | None:
-    terms = conditions.parse({"subject": subject})
-    key = conditions.key(terms)
-    return next((p.index for p in rules.predicates if p.ledger == "attestations" and p.key == key), None)
 
 
 def annual_date(record: dict, spec: AnnualDate) -> dt.date | None:

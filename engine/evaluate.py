@@ -14,7 +14,7 @@ from . import __version__
 from .backends import Backend, get_backend
 from .catalog import DEFAULT_RULES, Catalog, load_catalog
 from .checks import Context, evaluate_check
-from .compiler import CompiledRules, attestation_predicate, compile_rules
+from .compiler import CompiledRules, compile_rules
 from .facts import build_facts
 from .profiles import TailoredCatalog, tailor
 from .results import RunInfo, ScoreResult, UnitSummary
@@ -56,7 +56,7 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
             if isinstance(catalog, TailoredCatalog) and (ind.no, package.unit.type) in catalog.na_reasons:
                 reason += f"(剪裁方案:{catalog.na_reasons[(ind.no, package.unit.type)]})"
         subject = ind.applicability.not_applicable_if_attested
-        if applicable and subject and ctx.attested(attestation_predicate(rules, subject)):
+        if applicable and subject and ctx.attested(rules.item_attest.get(ind.no)):
             applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
         items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason,
                                      pending_policy=catalog.edition.pending_review))
