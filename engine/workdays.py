@@ -67,6 +67,8 @@ class WorkCalendar:
     def _ensure(self, day: dt.date) -> None:
         if not self.covers(day.year):
             raise self._error(day)
+        if self._cum:  # built for every covered year at once; schedules do not change after construction
+            return
         years = [y for y in range(self.first_year, self.last_year + 1)] + sorted(self.extra)
         lo, hi = min(years), max(years)
         origin = dt.date(lo, 1, 1)
@@ -82,10 +84,14 @@ class WorkCalendar:
         total = (dt.date(hi, 12, 31) - origin).days + 1
         cum = [0] * (total + 1)
         running = 0
+        # The library's own tables, read directly (its is_workday validates every date: ~20 µs a day).
+        lib_holidays, lib_workdays = chinese_calendar.holidays, chinese_calendar.workdays
         for i in range(total):
             d = origin + dt.timedelta(days=i)
-            if self.covers(d.year) and self.is_workday(d):
-                running += 1
+            if d.year in self.extra:
+                running += self.is_workday(d)
+            elif self.first_year <= d.year <= self.last_year:
+                running += d in lib_workdays or (d not in lib_holidays and d.weekday() < 5)
             cum[i + 1] = running
         self._cum = cum
         _CUM_CACHE[key] = cum
