@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -103,23 +104,23 @@ def decode_text(data: bytes, file: str) -> str:
                              expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK", code="encoding"))
 
 
-def _read_csv(data: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def _read_csv(data: bytes, rel: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and the data rows as a stream (a million-row ledger is never held twice as raw cells)."""
     text = decode_text(data, rel)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[Any]]] = []
-    for line_no, cells in enumerate(reader, start=1):
-        if header is None:
-            if not any(c.strip() for c in cells):
-                continue
-            header = cells
-            continue
-        if not any(c.strip() for c in cells):
-            continue  # blank line (e.g. trailing rows from Excel)
-        rows.append((line_no, cells))
-    if header is None:
-        raise InputError(Problem(rel, "文件为空,没有表头行", expected="第一行为表头(列名)", code="empty"))
-    return header, rows
+    rows = enumerate(_csv_rows(reader, rel), start=1)  # record numbers, as Excel numbers the rows of an opened CSV
+    for _, cells in rows:
+        if "".join(cells).strip():
+            return cells, ((n, cells) for n, cells in rows if "".join(cells).strip())  # blank lines skipped
+    raise InputError(Problem(rel, "文件为空,没有表头行", expected="第一行为表头(列名)", code="empty"))
+
+
+def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(Problem(rel, f"CSV 格式错误:{exc}", row=reader.line_num, expected="逗号分隔、双引号成对的 CSV",
+                                 code="csv")) from None
 
 
 def _read_structured(raw: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
@@ -284,8 +285,12 @@ def read_workbook(path: Path, rel: str, catalog: LedgerCatalog) -> tuple[list[tu
 READERS = {".csv": _read_csv, ".yaml": _read_structured, ".yml": _read_structured, ".json": _read_structured}
 
 
+_MISSING = object()
+_MEMO_LIMIT = 20_000
+
+
 def parse_table(
-    ledger_def: LedgerDef, rel: str, header: list[str], rows: list[tuple[int, list[Any]]], sheet: str | None = None
+    ledger_def: LedgerDef, rel: str, header: list[str], rows: Iterable[tuple[int, list[Any]]], sheet: str | None = None
 ) -> tuple[Ledger, list[Problem]]:
     """Map headers to fields, parse every cell, collect every problem."""
     problems: list[Problem] = []
@@ -314,15 +319,26 @@ def parse_table(
     ledger = Ledger(name=ledger_def.name, title=ledger_def.title, file=rel, id_field=ledger_def.id_field, sheet=sheet)
     if any(p.severity == "error" for p in problems):
         return ledger, problems
-    converters = [(i, name, ledger_def.fields[name], PARSERS[ledger_def.fields[name].type]) for i, name in columns]
+    # Ledger columns repeat their values (是/否, categories, dates): each distinct text is parsed once per column.
+    # Only successful parses are memoised (a repeated bad value is reported on every row); memos stop growing at
+    # _MEMO_LIMIT entries (identifier columns are all distinct).
+    converters = [(i, name, ledger_def.fields[name], PARSERS[ledger_def.fields[name].type],
+                   {}) for i, name in columns]
     ids: dict[str, int] = {}
     for line, cells in rows:
         record: dict[str, Any] = {}
         ok = True
-        for index, name, fd, parse in converters:
+        for index, name, fd, parse, memo in converters:
             raw = cells[index] if index < len(cells) else None
             try:
-                value = parse(raw)
+                if memo is not None and type(raw) is str:
+                    value = memo.get(raw, _MISSING)
+                    if value is _MISSING:
+                        value = parse(raw)
+                        if len(memo) < _MEMO_LIMIT:
+                            memo[raw] = value
+                else:
+                    value = parse(raw)
             except ValueError as exc:
                 problems.append(Problem(rel, str(exc), row=line, column=fd.title, value=show_value(raw), sheet=sheet,
                                         expected=_expected(fd), code="bad_value"))
@@ -546,7 +562,11 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        ledger, found = parse_table(catalog.ledgers[name], rel, [str(h) if h is not None else "" for h in header], rows)
+        try:
+            ledger, found = parse_table(catalog.ledgers[name], rel, [str(h) if h is not None else "" for h in header], rows)
+        except InputError as exc:  # a malformed line met while streaming the rows
+            problems.extend(exc.problems)
+            continue
         ledger.sha256 = sha
         problems.extend(found)
         ledgers[name] = ledger

@@ -222,3 +222,26 @@ def test_gbk_decoding_and_binary_detection():
     with pytest.raises(InputError) as exc:
         decode_text("文号\n".encode() + b"\x81\x30\xff\xff\n", "y.csv")
     assert exc.value.problems[0].row == 2
+
+
+def _training_csv(tmp_path, body: str) -> Path:
+    (tmp_path / "ledgers").mkdir()
+    (tmp_path / "unit.yaml").write_text(yaml.safe_dump(UNIT, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "ledgers" / "training_records.csv").write_text("记录编号,人员编号,培训日期,学时\n" + body, encoding="utf-8")
+    return tmp_path
+
+
+def test_repeated_values_parse_alike_and_repeated_bad_values_are_each_reported(tmp_path, rules):
+    pkg = _training_csv(tmp_path, "T1,P1,2021年3月1日,40\nT2,P1,2021/3/1,四十\nT3,P2,2021年3月1日,40\nT4,P2,2021-13-01,四十\n")
+    pkg = load_package(pkg, rules.ledgers, strict=False)
+    errors = sorted((p.row, p.column) for p in pkg.problems if p.severity == "error")
+    assert errors == [(3, "学时"), (5, "培训日期"), (5, "学时")]
+    records = pkg.ledgers["training_records"].records
+    assert [r["date"] for r in records] == [dt.date(2021, 3, 1)] * 2 and [r["hours"] for r in records] == [40.0, 40.0]
+
+
+def test_malformed_csv_line_is_a_located_problem(tmp_path, rules):
+    pkg = _training_csv(tmp_path, "T1,P1,2021-03-01,40\n" + "T2,P1,2021-03-01," + "x" * (csv.field_size_limit() + 10) + "\n")
+    pkg = load_package(pkg, rules.ledgers, strict=False)
+    [problem] = [p for p in pkg.problems if p.code == "csv"]
+    assert problem.file.endswith("training_records.csv") and problem.row == 3 and "CSV" in problem.message
