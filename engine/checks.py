@@ -253,8 +253,9 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
 
 def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int]) -> str:
     c = cc.check
-    facts = ctx.facts.by_ledger.get(ledger.name, [])
-    values = [facts[i][cc.derived.name] for i in population if cc.derived.name in facts[i]]
+    facts = ctx.facts.by_ledger.get(ledger.name)
+    name = cc.derived.name
+    values = [facts.fact(i)[name] for i in population if name in facts.fact(i)] if facts is not None else []
     if not values:
         return ""
     worst = max(values) if c.op in ("<=", "<") else min(values)

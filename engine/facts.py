@@ -1,13 +1,17 @@
-"""Evidence -> facts: one flat, typed dict per ledger record, holding only what the rules read.
+"""Evidence -> facts: one flat, typed dict per distinct ledger record, holding only what the rules read.
 
 Dates become day ordinals and datetimes epoch seconds (durable_rules compares numbers, not dates);
 empty cells are left out (a missing field satisfies no comparison, in both backends); derived
-measures (elapsed hours, calendar days, working days) are computed here, once per record.
+measures (elapsed hours, calendar days, working days) are computed here, once per distinct input.
+Records that give the same fact share it (``LedgerFacts``); backends match distinct facts and
+``LedgerFacts.records_of`` maps the matches back to every record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from dataclasses import dataclass, field
 
 from evidence.package import EvidencePackage
@@ -19,8 +23,42 @@ from .workdays import WorkCalendar
 
 
 @dataclass
+class LedgerFacts:
+    """One ledger's facts, deduplicated: records that agree on every field the rules read (and every derived
+    measure) share one distinct fact, so the rules run once per distinct fact, not once per record.
+
+    A million-row enforcement ledger holds a few thousand distinct facts: the rules read its yes/no columns,
+    categories and small elapsed-time measures, not its case numbers.
+    """
+
+    distinct: list[dict]  # distinct facts, in order of first appearance
+    group_of: list[int]  # record index -> index of its distinct fact
+    members: list[list[int]]  # distinct fact -> its record indices, ascending
+    _index: list[int] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.group_of)
+
+    def fact(self, record_index: int) -> dict:
+        return self.distinct[self.group_of[record_index]]
+
+    def records_of(self, groups: list[int]) -> list[int]:
+        """Record indices (ascending) of the given distinct facts."""
+        n = len(self.group_of)
+        total = sum(len(self.members[g]) for g in groups)
+        if total * 8 < n:  # sparse: merge the members' ascending runs
+            return sorted(itertools.chain.from_iterable(self.members[g] for g in groups))
+        flags = bytearray(len(self.distinct))
+        for g in groups:
+            flags[g] = 1
+        if self._index is None:
+            self._index = list(range(n))
+        return list(itertools.compress(self._index, map(flags.__getitem__, self.group_of)))
+
+
+@dataclass
 class FactSet:
-    by_ledger: dict[str, list[dict]]
+    by_ledger: dict[str, LedgerFacts]
     derived_errors: dict[str, str] = field(default_factory=dict)  # derived name -> message
     calendar: WorkCalendar | None = None
 
@@ -28,37 +66,83 @@ class FactSet:
     def count(self) -> int:
         return sum(len(v) for v in self.by_ledger.values())
 
+    @property
+    def distinct_count(self) -> int:
+        return sum(len(v.distinct) for v in self.by_ledger.values())
+
 
 def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCalendar) -> FactSet:
-    out: dict[str, list[dict]] = {}
+    out: dict[str, LedgerFacts] = {}
     errors: dict[str, str] = {}
     for ledger_name in sorted(set(rules.fields_by_ledger) | set(rules.derived_by_ledger)):
         ledger = package.ledgers.get(ledger_name)
         if ledger is None:
             continue
-        fields = rules.fields_by_ledger.get(ledger_name, [])
-        derived = rules.derived_by_ledger.get(ledger_name, [])
-        code = rules.ledger_code(ledger_name)
-        facts = []
-        for record in ledger.records:
+        derived = list(rules.derived_by_ledger.get(ledger_name, []))
+        while True:
+            try:
+                out[ledger_name] = _ledger_facts(rules, ledger_name, ledger.records, derived, calendar)
+                break
+            except _DerivedFailed as failed:  # e.g. a date beyond the holiday calendar: that measure is left out
+                errors[failed.derived.name] = failed.message
+                derived.remove(failed.derived)
+    return FactSet(out, errors, calendar)
+
+
+class _DerivedFailed(Exception):
+    def __init__(self, derived: Derived, message: str):
+        self.derived, self.message = derived, message
+
+
+def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], derived: list[Derived],
+                  calendar: WorkCalendar) -> LedgerFacts:
+    fields = rules.fields_by_ledger.get(ledger_name, [])
+    code = rules.ledger_code(ledger_name)
+    # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
+    inputs = list(dict.fromkeys(list(fields) + [x for d in derived for x in _derived_inputs(d)]))
+    read = operator.itemgetter(*inputs) if inputs else (lambda record: ())
+    if len(inputs) == 1:
+        single = read
+        read = lambda record: (single(record),)  # noqa: E731
+    by_inputs: dict[tuple, int] = {}
+    by_fact: dict[tuple, int] = {}
+    distinct: list[dict] = []
+    members: list[list[int]] = []
+    group_of: list[int] = []
+    for index, record in enumerate(records):
+        try:
+            key = read(record)
+        except KeyError:  # empty cells are absent from the record
+            key = tuple(record.get(name) for name in inputs)
+        group = by_inputs.get(key)
+        if group is None:
             fact = {"_l": code}
             for name in fields:
                 value = record.get(name)
                 if value is not None:
                     fact[name] = normalise_value(value)
-            facts.append(fact)
-        for d in derived:
-            try:
-                for fact, record in zip(facts, ledger.records):
+            for d in derived:
+                try:
                     value = measure(d, record, calendar)
-                    if value is not None:
-                        fact[d.name] = value
-            except CalendarError as exc:
-                errors[d.name] = str(exc)
-                for fact in facts:
-                    fact.pop(d.name, None)
-        out[ledger_name] = facts
-    return FactSet(out, errors, calendar)
+                except CalendarError as exc:
+                    raise _DerivedFailed(d, str(exc)) from None
+                if value is not None:
+                    fact[d.name] = value
+            identity = tuple((name, type(value), value) for name, value in fact.items())  # True is not 1
+            group = by_fact.get(identity)
+            if group is None:
+                group = by_fact[identity] = len(distinct)
+                distinct.append(fact)
+                members.append([])
+            by_inputs[key] = group
+        group_of.append(group)
+        members[group].append(index)
+    return LedgerFacts(distinct, group_of, members)
+
+
+def _derived_inputs(d: Derived) -> list[str]:
+    start = [d.start] if isinstance(d.start, str) else [d.start.year_field]
+    return start + [d.end]
 
 
 def measure(d: Derived, record: dict, calendar: WorkCalendar) -> float | int | None:

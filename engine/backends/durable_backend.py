@@ -10,6 +10,7 @@ Two further measurements shaped the loop below:
   "duplicates" (32-bit identity hash) and assertion slowed to ~10k facts/s. Each fact is therefore
   retracted as soon as its matches have been read, so a session never holds more than one fact.
 - Batch assertion lost matches and crashed on exit; facts are asserted one at a time.
+Only distinct facts are asserted (``LedgerFacts``): records that agree on everything the rules read share one.
 The ruleset is created through durable's C core directly (no ``Host``): a Host starts timer threads
 that would dispatch actions concurrently with this loop. Matches are read from the action queue
 synchronously after each assertion.
@@ -53,9 +54,9 @@ class DurableBackend:
     name = "durable"
 
     def match(self, rules: CompiledRules, facts: FactSet) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {p.index: [] for p in rules.predicates}
+        groups: dict[int, list[int]] = {p.index: [] for p in rules.predicates}
         if not rules.predicates:
-            return out
+            return groups
         handle = _ruleset_handle(rules)
         sid = f"u{os.getpid()}_{next(_SESSIONS)}"
         fact_id = 0
@@ -68,7 +69,7 @@ class DurableBackend:
         single_match = _SINGLE_MATCH.match
         try:
             for ledger_name in sorted(facts.by_ledger):
-                for index, fact in enumerate(facts.by_ledger[ledger_name]):
+                for index, fact in enumerate(facts.by_ledger[ledger_name].distinct):
                     message = dict(fact)
                     message["sid"] = sid
                     message["id"] = fact_id
@@ -83,12 +84,12 @@ class DurableBackend:
                         while action:
                             head = single_match(action[1])
                             if head is not None:
-                                out[int(head.group(1))].append(index)
+                                groups[int(head.group(1))].append(index)
                             else:
                                 for rule, matched in loads(action[1]).items():
                                     items = matched if isinstance(matched, list) else [matched]
                                     for item in items:
-                                        out[int(rule[1:])].append(item["m"]["_i"])
+                                        groups[int(rule[1:])].append(item["m"]["_i"])
                             following = complete_and_start(handle, state)
                             action = (None, following) if following else None
                         retract_fact(handle, text)
@@ -97,6 +98,8 @@ class DurableBackend:
                 _core.delete_state(handle, sid)
             except Exception:  # state may not exist when no fact matched anything
                 pass
-        for values in out.values():
-            values.sort()
+        out: dict[int, list[int]] = {}
+        for pred in rules.predicates:
+            ledger_facts = facts.by_ledger.get(pred.ledger)
+            out[pred.index] = ledger_facts.records_of(groups[pred.index]) if ledger_facts is not None else []
         return out

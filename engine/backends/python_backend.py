@@ -1,4 +1,4 @@
-"""Plain-Python backend: evaluates the compiled conditions directly (used where durable is unavailable)."""
+"""Plain-Python backend: evaluates the compiled conditions on each distinct fact (used where durable is unavailable)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ class PythonBackend:
     def match(self, rules: CompiledRules, facts: FactSet) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
         for pred in rules.predicates:
-            ledger_facts = facts.by_ledger.get(pred.ledger, [])
+            ledger_facts = facts.by_ledger.get(pred.ledger)
+            if ledger_facts is None:
+                out[pred.index] = []
+                continue
             test = pred.test
-            out[pred.index] = [i for i, fact in enumerate(ledger_facts) if test(fact)]
+            out[pred.index] = ledger_facts.records_of([g for g, fact in enumerate(ledger_facts.distinct) if test(fact)])
         return out

@@ -1,0 +1,99 @@
+"""Facts are deduplicated: records that agree on everything the rules read share one fact; matches map back
+to every record exactly as if each record had been a fact of its own."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.backends import durable_available, get_backend
+from engine.facts import build_facts, measure
+from engine.conditions import normalise_value
+from engine.synth import generate
+from engine.workdays import WorkCalendar, package_calendar
+from evidence.package import load_package
+
+from conftest import EXAMPLES, unit_dict
+
+BACKENDS = ["python"] + (["durable"] if durable_available() else [])
+
+
+def per_record_matches(rules, package, calendar) -> dict[int, list[int]]:
+    """The oracle: one fact per record, every predicate tested on every record."""
+    out = {}
+    for pred in rules.predicates:
+        ledger = package.ledgers.get(pred.ledger)
+        matched = []
+        for i, record in enumerate(ledger.records if ledger else []):
+            fact = {"_l": rules.ledger_code(pred.ledger)}
+            fact.update({k: normalise_value(v) for k, v in record.items()
+                         if k in rules.fields_by_ledger.get(pred.ledger, []) and v is not None})
+            for d in rules.derived_by_ledger.get(pred.ledger, []):
+                value = measure(d, record, calendar)
+                if value is not None:
+                    fact[d.name] = value
+            if pred.test(fact):
+                matched.append(i)
+        out[pred.index] = matched
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory, rules):
+    out = tmp_path_factory.mktemp("synth") / "pkg"
+    sizes = {"enforcement_cases": 3000, "normative_documents": 200, "disclosure_requests": 300, "training_records": 300}
+    generate(rules, out, unit=unit_dict(), sizes=sizes, seed=7, violation_share=0.1)
+    return load_package(out, rules.ledgers)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("which", ["weak-town", "good-county", "synthetic"])
+def test_matches_equal_one_fact_per_record(rules, synthetic, backend, which):
+    package = synthetic if which == "synthetic" else load_package(EXAMPLES / which, rules.ledgers)
+    calendar = package_calendar(package.root)
+    facts = build_facts(rules, package, calendar)
+    assert get_backend(backend).match(rules, facts) == per_record_matches(rules, package, calendar)
+
+
+def test_a_large_ledger_collapses_to_few_distinct_facts(rules, synthetic):
+    facts = build_facts(rules, synthetic, package_calendar(synthetic.root))
+    enforcement = facts.by_ledger["enforcement_cases"]
+    n = len(synthetic.ledgers["enforcement_cases"].records)
+    assert len(enforcement) == n > 2500
+    assert len(enforcement.distinct) < n / 3  # case numbers and agency names are not read by any rule
+    for g, members in enumerate(enforcement.members):
+        assert members == sorted(members) and all(enforcement.group_of[i] == g for i in members)
+    assert sorted(i for m in enforcement.members for i in m) == list(range(n))
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups=st.lists(st.integers(min_value=0, max_value=30), max_size=31, unique=True), seed=st.integers(0, 1000))
+def test_records_of_is_the_sorted_union_of_members(groups, seed):
+    from engine.facts import LedgerFacts
+
+    rng = random.Random(seed)
+    group_of = [rng.randrange(31) for _ in range(500)]
+    members = [[i for i, g in enumerate(group_of) if g == k] for k in range(31)]
+    lf = LedgerFacts(distinct=[{} for _ in range(31)], group_of=group_of, members=members)
+    assert lf.records_of(groups) == sorted(i for g in groups for i in members[g])
+
+
+def test_a_calendar_gap_drops_only_that_measure(rules, synthetic):
+    """Working days past the calendar's last year: that measure is an error, the other facts stand."""
+    calendar = WorkCalendar()
+    calendar.last_year = 2021  # as if the holiday schedule for 2022 had not been published
+    facts = build_facts(rules, synthetic, calendar)
+    [name] = [d.name for d in rules.derived_by_ledger["enforcement_cases"] if d.unit == "working_days"]
+    assert "2022" in facts.derived_errors[name]
+    enforcement = facts.by_ledger["enforcement_cases"]
+    assert all(name not in fact for fact in enforcement.distinct)
+    assert any("category" in fact for fact in enforcement.distinct)
+    assert len(enforcement) == len(synthetic.ledgers["enforcement_cases"].records)
+    full = get_backend("python").match(rules, build_facts(rules, synthetic, package_calendar(synthetic.root)))
+    gap = get_backend("python").match(rules, facts)
+    uses = {p.index for p in rules.predicates if any(f'"{d}"' in p.key for d in facts.derived_errors)}
+    assert uses and all(gap[i] == full[i] for i in full if i not in uses)
+    assert any(gap[p.index] != full[p.index] for p in rules.predicates if f'"{name}"' in p.key)
