@@ -224,10 +224,10 @@ def test_gbk_decoding_and_binary_detection():
     assert exc.value.problems[0].row == 2
 
 
-def _training_csv(tmp_path, body: str) -> Path:
+def _training_csv(tmp_path, body: str, header: str = "记录编号,人员编号,培训日期,学时\n") -> Path:
     (tmp_path / "ledgers").mkdir()
     (tmp_path / "unit.yaml").write_text(yaml.safe_dump(UNIT, allow_unicode=True), encoding="utf-8")
-    (tmp_path / "ledgers" / "training_records.csv").write_text("记录编号,人员编号,培训日期,学时\n" + body, encoding="utf-8")
+    (tmp_path / "ledgers" / "training_records.csv").write_bytes((header + body).encode("utf-8"))
     return tmp_path
 
 
@@ -245,3 +245,14 @@ def test_malformed_csv_line_is_a_located_problem(tmp_path, rules):
     pkg = load_package(pkg, rules.ledgers, strict=False)
     [problem] = [p for p in pkg.problems if p.code == "csv"]
     assert problem.file.endswith("training_records.csv") and problem.row == 3 and "CSV" in problem.message
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"])
+def test_line_endings_and_quoted_multi_line_cells(tmp_path, rules, ending):
+    body = ending.join(["T1,P1,2021-03-01,40,\"第一行" + ending + "第二行\"", "", "T2,P1,2021-03-02,8,法治"]) + ending
+    pkg = load_package(_training_csv(tmp_path, body, header="记录编号,人员编号,培训日期,学时,培训内容" + ending), rules.ledgers,
+                       strict=False)
+    ledger = pkg.ledgers["training_records"]
+    assert [r["record_id"] for r in ledger.records] == ["T1", "T2"]
+    assert ledger.records[0]["topic"] == "第一行" + ending + "第二行"
+    assert ledger.rows == [2, 4]
