@@ -8,6 +8,9 @@ creation period.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import heapq
+import itertools
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,6 +25,7 @@ from .facts import FactSet, measure
 from .model import RefValue, YearSpec
 from .results import CheckResult, Citation, YearResult
 
+_UNSET = object()
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
 }
@@ -37,7 +41,7 @@ class Context:
     facts: FactSet
     references: dict[str, dict[int, float]]
     max_citations: int = 50
-    _period_flags: dict[tuple, list[bool]] = field(default_factory=dict, repr=False)
+    _record_cache: dict[tuple, list] = field(default_factory=dict, repr=False)
 
     @property
     def period(self):
@@ -52,39 +56,60 @@ class Context:
     def attested(self, pred: int | None) -> list[int]:
         return self.matched(pred) if self.ledger("attestations") is not None else []
 
+    def _date_field(self, ledger: Ledger, spec: YearSpec | None) -> str | None:
+        return spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
+
+    def _per_record(self, kind: str, ledger: Ledger, spec: YearSpec | None, of_value: Callable) -> list:
+        """``of_value`` applied to each record's date field, once per distinct value and cached per ledger and rule
+        (a million-row ledger holds a few hundred distinct dates)."""
+        name = self._date_field(ledger, spec)
+        key = (kind, ledger.name, name, spec.offset if spec else 0)
+        out = self._record_cache.get(key)
+        if out is None:
+            once = functools.lru_cache(maxsize=None)(of_value)
+            out = self._record_cache[key] = list(map(once, map(operator.methodcaller("get", name), ledger.records)))
+        return out
+
+    def years_of(self, ledger: Ledger, spec: YearSpec | None) -> list[int | None]:
+        """Each record's year under ``spec`` (its date field's year, plus the offset); None when undated."""
+        offset = spec.offset if spec else 0
+
+        def year(value) -> int | None:
+            if value is None:
+                return None
+            return (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
+
+        return self._per_record("year", ledger, spec, year)
+
     def year_of(self, ledger: Ledger, index: int, spec: YearSpec | None) -> int | None:
-        name = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
-        if name is None:
+        if self._date_field(ledger, spec) is None:
             return None
-        value = ledger.records[index].get(name)
-        if value is None:
-            return None
-        year = value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)
-        return year + (spec.offset if spec else 0)
+        return self.years_of(ledger, spec)[index]
 
     def in_period(self, ledger: Ledger, index: int, spec: YearSpec | None) -> bool:
-        """Is the record inside the creation period? Undated ledgers (staff, villages) always are."""
-        name = spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
-        if name is None:
-            return True
-        value = ledger.records[index].get(name)
-        if value is None:
-            return False
-        if isinstance(value, (dt.date, dt.datetime)) and not (spec and spec.offset):
-            day = value.date() if isinstance(value, dt.datetime) else value
-            return self.period.contains(day)
-        year = self.year_of(ledger, index, spec)
-        return self.period.start.year <= year <= self.period.end.year
+        return self._period_flags_of(ledger, spec)[index]
+
+    def _period_flags_of(self, ledger: Ledger, spec: YearSpec | None) -> list[bool]:
+        """Is each record inside the creation period? Undated ledgers (staff, villages) always are."""
+        if self._date_field(ledger, spec) is None:
+            return [True] * len(ledger.records)
+        period, offset = self.period, spec.offset if spec else 0
+
+        def inside(value) -> bool:
+            if value is None:
+                return False
+            if isinstance(value, (dt.date, dt.datetime)) and not offset:
+                return period.contains(value.date() if isinstance(value, dt.datetime) else value)
+            year = (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
+            return period.start.year <= year <= period.end.year
+
+        return self._per_record("in", ledger, spec, inside)
 
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
         if not within:
             return list(indices)
-        key = (ledger.name, spec.field if spec else None, spec.offset if spec else 0)
-        flags = self._period_flags.get(key)
-        if flags is None:  # once per ledger and year rule, not once per check and record
-            flags = [self.in_period(ledger, i, spec) for i in range(len(ledger.records))]
-            self._period_flags[key] = flags
-        return [i for i in indices if flags[i]]
+        flags = self._period_flags_of(ledger, spec)
+        return list(itertools.compress(indices, map(flags.__getitem__, indices)))
 
     def threshold(self, value: float | RefValue, year: int | None) -> tuple[float | None, str]:
         if not isinstance(value, RefValue):
@@ -97,13 +122,26 @@ class Context:
         label = f"{target}年参考值 {value.reference}"
         return number, label
 
+    def ids(self, ledger: Ledger) -> list[str]:
+        key = ("id", ledger.name)
+        out = self._record_cache.get(key)
+        if out is None:
+            out = self._record_cache[key] = [ledger.record_id(i) for i in range(len(ledger.records))]
+        return out
+
     def cite(self, ledger: Ledger, indices, note: Callable[[int], str | None] | None = None) -> tuple[list[Citation], int]:
+        """The first ``max_citations`` records by (record id, row) — an order that does not depend on file order."""
         indices = list(indices)
-        order = sorted(indices, key=lambda i: (ledger.record_id(i), ledger.rows[i]))
+        ids, rows = self.ids(ledger), ledger.rows
+        n = self.max_citations
+        first = heapq.nsmallest(n + 1, indices, key=ids.__getitem__)
+        if len(first) > n and ids[first[n - 1]] == ids[first[n]]:  # duplicate ids across the cut: rows decide
+            first = heapq.nsmallest(n, indices, key=lambda i: (ids[i], rows[i]))
+        order = sorted(first[:n], key=lambda i: (ids[i], rows[i]))
         out = [
             Citation(ledger=ledger.name, file=ledger.file, row=ledger.rows[i], id=ledger.record_id(i), sheet=ledger.sheet,
                      note=note(i) if note else None)
-            for i in order[: self.max_citations]
+            for i in order
         ]
         return out, len(indices)
 
@@ -178,7 +216,7 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
     overall = None
     for year in sorted(groups, key=lambda y: (y is None, y)):
         members = groups[year]
-        ok = sum(1 for i in members if i in good)
+        ok = len(good.intersection(members))  # members are distinct record indices
         rate = ok / len(members)
         limit, ref_label = ctx.threshold(target, year)
         required = f"{OP_ZH[target_op]} {pct(limit)}" if limit is not None else f"缺少{ref_label}"
@@ -189,7 +227,7 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         actual = f"{pct(rate)}({ok}/{len(members)})"
         if ref_label and limit is not None:
             required += f"({ref_label})"
-        bad_all.extend(i for i in members if i not in good)
+        bad_all.extend(itertools.filterfalse(good.__contains__, members))
         if year is None:
             overall = (status, actual, required)
         else:
@@ -255,7 +293,8 @@ def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int
     c = cc.check
     facts = ctx.facts.by_ledger.get(ledger.name)
     name = cc.derived.name
-    values = [facts.fact(i)[name] for i in population if name in facts.fact(i)] if facts is not None else []
+    groups = set(map(facts.group_of.__getitem__, population)) if facts is not None else set()
+    values = [facts.distinct[g][name] for g in groups if name in facts.distinct[g]]
     if not values:
         return ""
     worst = max(values) if c.op in ("<=", "<") else min(values)
@@ -265,8 +304,11 @@ def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int
 
 def _group_by_year(ctx: Context, ledger: Ledger, indices: list[int], spec: YearSpec | None) -> dict[int, list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
+    if ctx._date_field(ledger, spec) is None:
+        return {}
+    years = ctx.years_of(ledger, spec)
     for i in indices:
-        year = ctx.year_of(ledger, i, spec)
+        year = years[i]
         if year is not None:
             groups[year].append(i)
     return dict(groups)
