@@ -566,6 +566,7 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        del data  # the rows come from the decoded text now: a large ledger's bytes are freed before parsing
         try:
             ledger, found = parse_table(catalog.ledgers[name], rel, [str(h) if h is not None else "" for h in header], rows)
         except InputError as exc:  # a malformed line met while streaming the rows
