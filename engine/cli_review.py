@@ -16,7 +16,6 @@ from .diff import diff_results, load_result, rectification_status, render_diff, 
 from .evaluate import load_rules, score
 from .profiles import PROFILES_DIR, apply_profile, load_profile
 from .review import finalize
-from .review_sheet import write_sheet
 
 
 @main.command("review-sheet")
@@ -33,6 +32,8 @@ from .review_sheet import write_sheet
 def review_sheet(package: Path, output: Path, rules_dir: Path, backend: str, profile: str, review_files, waiver_files,
                  as_of) -> None:
     """生成人工核查工作表:列出全部待人工核查指标及已收集的证据,供评估人员填写后用 --review 导入。"""
+    from .review_sheet import write_sheet  # openpyxl is imported only by the commands that write workbooks
+
     rules = load_rules(rules_dir, profile=profile)
     pkg = load_package(package, rules.ledgers)
     result = score(pkg, rules, get_backend(backend))
