@@ -25,7 +25,7 @@ from .facts import FactSet, measure
 from .model import RefValue, YearSpec
 from .results import CheckResult, Citation, YearResult
 
-_UNSET = object()
+_KEEP_MATCHED = 50_000  # matched-record lists up to this length are kept for the run
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
 }
@@ -37,11 +37,12 @@ UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日"}
 class Context:
     package: EvidencePackage
     rules: CompiledRules
-    matches: dict[int, list[int]]
+    matches: dict[int, list[int]]  # predicate -> distinct facts it matched (from a backend)
     facts: FactSet
     references: dict[str, dict[int, float]]
     max_citations: int = 50
     _record_cache: dict[tuple, list] = field(default_factory=dict, repr=False)
+    _matched: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     @property
     def period(self):
@@ -51,7 +52,20 @@ class Context:
         return self.package.ledgers.get(name) if name else None
 
     def matched(self, pred: int | None) -> list[int]:
-        return self.matches.get(pred, []) if pred is not None else []
+        """Record indices (ascending) matched by predicate ``pred``.
+
+        Backends report distinct facts; the records are listed here on demand. Small lists are kept; a
+        list over a large ledger is rebuilt per use (~30 ms per million records) rather than kept for the run:
+        kept, a million-row ledger's lists held ~150 MB until the end.
+        """
+        if pred is None:
+            return []
+        out = self._matched.get(pred)
+        if out is None:
+            out = self.facts.records_matching(self.rules.predicates[pred].ledger, self.matches.get(pred, []))
+            if len(out) <= _KEEP_MATCHED:
+                self._matched[pred] = out
+        return out
 
     def attested(self, pred: int | None) -> list[int]:
         return self.matched(pred) if self.ledger("attestations") is not None else []

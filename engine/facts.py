@@ -70,6 +70,11 @@ class FactSet:
     def distinct_count(self) -> int:
         return sum(len(v.distinct) for v in self.by_ledger.values())
 
+    def records_matching(self, ledger: str, groups: list[int]) -> list[int]:
+        """Record indices (ascending) of a ledger's records whose fact is one of ``groups``."""
+        facts = self.by_ledger.get(ledger)
+        return facts.records_of(groups) if facts is not None else []
+
 
 def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCalendar) -> FactSet:
     out: dict[str, LedgerFacts] = {}

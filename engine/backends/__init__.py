@@ -1,8 +1,9 @@
 """Rule backends: given compiled predicates and facts, return which records each predicate matches.
 
 ``durable`` runs the predicates as durable_rules rules (the default where it imports);
-``python`` evaluates the same compiled conditions in plain Python. Both return
-``{predicate index: sorted record indices}`` and must agree exactly (tested).
+``python`` evaluates the same compiled conditions in plain Python. Both match the distinct facts
+(``LedgerFacts.distinct``) and return ``{predicate index: ascending distinct-fact indices}``; they must agree
+exactly (tested). ``FactSet.records_matching`` maps a match back to record indices.
 """
 
 from __future__ import annotations

@@ -98,8 +98,5 @@ class DurableBackend:
                 _core.delete_state(handle, sid)
             except Exception:  # state may not exist when no fact matched anything
                 pass
-        out: dict[int, list[int]] = {}
-        for pred in rules.predicates:
-            ledger_facts = facts.by_ledger.get(pred.ledger)
-            out[pred.index] = ledger_facts.records_of(groups[pred.index]) if ledger_facts is not None else []
-        return out
+        # A rule with an ``$any`` condition fires once per alternative that holds, so a fact can be reported twice.
+        return {pred: sorted(set(values)) for pred, values in groups.items()}

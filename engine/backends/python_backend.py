@@ -17,5 +17,5 @@ class PythonBackend:
                 out[pred.index] = []
                 continue
             test = pred.test
-            out[pred.index] = ledger_facts.records_of([g for g, fact in enumerate(ledger_facts.distinct) if test(fact)])
+            out[pred.index] = [g for g, fact in enumerate(ledger_facts.distinct) if test(fact)]
         return out
