@@ -216,3 +216,4 @@ from . import cli_batch  # noqa: E402,F401
 from . import cli_reports  # noqa: E402,F401
 from . import cli_intake  # noqa: E402,F401
 from . import cli_review  # noqa: E402,F401
+from . import cli_synth  # noqa: E402,F401
