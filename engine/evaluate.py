@@ -17,7 +17,7 @@ from .checks import Context, evaluate_check
 from .compiler import CompiledRules, compile_rules
 from .facts import build_facts
 from .profiles import TailoredCatalog, tailor
-from .results import RunInfo, ScoreResult, UnitSummary
+from .results import AttachmentFile, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
 from .scoring import score_indicator, summarise
 from .workdays import package_calendar
 
@@ -75,7 +75,17 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         categories=categories,
         indicators=items,
         warnings=[p.format() for p in package.warnings],
+        evidence=manifest(package),
     )
+
+
+def manifest(package: EvidencePackage) -> EvidenceManifest:
+    """Every ledger file and attachment behind the result, in a fixed order (ledger name; attachment path)."""
+    ledgers = [LedgerFile(ledger=name, title=lg.title, file=lg.file, sheet=lg.sheet, sha256=lg.sha256, records=len(lg.records))
+               for name, lg in sorted(package.ledgers.items())]
+    attachments = [AttachmentFile(doc_id=a.doc_id, path=a.path, sha256=a.sha256, size=a.size)
+                   for a in sorted(package.attachments, key=lambda a: (a.path, a.doc_id))]
+    return EvidenceManifest(ledgers=ledgers, attachments=attachments)
 
 
 def score_path(path: Path | str, rules_dir: Path | str = DEFAULT_RULES, backend: str = "auto") -> ScoreResult:

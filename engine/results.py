@@ -153,6 +153,33 @@ class RunInfo(BaseModel):
     backend_independent: bool = True
 
 
+class LedgerFile(BaseModel):
+    """A ledger as read: its file (and sheet), the file's SHA-256 and how many records were accepted."""
+
+    ledger: str
+    title: str
+    file: str
+    sheet: str | None = None
+    sha256: str
+    records: int
+
+
+class AttachmentFile(BaseModel):
+    """A file named in the documents catalog (附件路径), with its SHA-256 at the time of scoring."""
+
+    doc_id: str
+    path: str
+    sha256: str
+    size: int
+
+
+class EvidenceManifest(BaseModel):
+    """What was scored, file by file: anyone holding the package can check it is the one behind this result."""
+
+    ledgers: list[LedgerFile] = Field(default_factory=list)
+    attachments: list[AttachmentFile] = Field(default_factory=list)
+
+
 class ScoreResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     run: RunInfo
@@ -161,9 +188,22 @@ class ScoreResult(BaseModel):
     categories: list[CategoryResult]
     indicators: list[IndicatorResult]
     warnings: list[str] = Field(default_factory=list)
+    evidence: EvidenceManifest = Field(default_factory=EvidenceManifest)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def json_schema() -> dict:
+    """The published JSON Schema (schema/score-result.schema.json); a test keeps the file equal to this."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **ScoreResult.model_json_schema()}
+    schema["title"] = "scorecard 评估结果 (ScoreResult)"
+    return schema
+
+
+def write_json_schema(path: str = "schema/score-result.schema.json") -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 def status_counts(statuses) -> dict[str, int]:

@@ -66,3 +66,14 @@ def _attr(obj, dotted: str):
     for part in dotted.split("__"):
         obj = getattr(obj, part, None) if not isinstance(obj, dict) else obj.get(part)
     return obj
+
+
+def strip_location(node):
+    """A result without where records came from (file, sheet, row, digests): that differs by file format,
+    scores, statuses and evidence values must not."""
+    if isinstance(node, dict):
+        return {k: strip_location(v) for k, v in node.items()
+                if k not in ("file", "sheet", "row", "rows", "evidence_digest", "sha256")}
+    if isinstance(node, list):
+        return [strip_location(v) for v in node]
+    return node

@@ -23,6 +23,8 @@ from evidence.values import parse_bool, parse_date, parse_datetime, parse_float,
 UNIT = {"name": "格式测试县人民政府", "type": "县", "region": "某省",
         "period": {"start": "2021-01-01", "end": "2022-12-31"}}
 
+from conftest import strip_location
+
 
 def _text(value, ftype: str) -> str:
     if value is None:
@@ -115,19 +117,10 @@ def source(tmp_path_factory, rules):
     return load_package(root, rules.ledgers)
 
 
-def _strip_location(node):
-    """Scores, statuses and evidence values must agree; where a record came from (file, sheet, row) differs by format."""
-    if isinstance(node, dict):
-        return {k: _strip_location(v) for k, v in node.items() if k not in ("file", "sheet", "row", "rows", "evidence_digest")}
-    if isinstance(node, list):
-        return [_strip_location(v) for v in node]
-    return node
-
-
 def _score_json(pkg, rules) -> dict:
     data = json.loads(score(pkg, rules, get_backend("python")).to_json())
     data.pop("warnings", None)
-    return _strip_location(data)
+    return strip_location(data)
 
 
 @pytest.mark.parametrize("kind", ["csv-utf8", "csv-bom", "csv-gb18030", "yaml", "xlsx", "workbook", "mixed"])
