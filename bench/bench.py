@@ -1,7 +1,7 @@
 """scorecard benchmarks (issue 6). Run through ``bench/run``; prints figures, not pass/fail tests.
 
 Workloads
-  W1  one typical unit (~25k ledger rows) scored end to end by the CLI, Markdown report written
+  W1  one typical unit (~25k ledger rows) scored end to end by the CLI, HTML report written
   W2  the same shape with 1,000,000 enforcement rows
   W3  a batch of W1-sized units (1,000; ``--quick``: 50) with ``scorecard batch -j 1`` and ``-j 2``
 
@@ -192,7 +192,7 @@ def child_naive(pkg: str, budget: float) -> None:
 
 def run_unit(label: str, pkg: Path, naive_budget: float, tmp: Path) -> dict:
     rows = count_rows(pkg)
-    e2e = measure(SCORECARD + ["score", str(pkg), "--format", "md", "-o", str(tmp / f"{label}.md")])
+    e2e = measure(SCORECARD + ["score", str(pkg), "--format", "html", "-o", str(tmp / f"{label}.html")])
     if e2e["rc"] != 0:
         raise SystemExit(f"{label} 评分失败:{e2e['stderr'][-2000:]}")
     parse = measure([sys.executable, __file__, "--child-parse", str(pkg)])
