@@ -265,6 +265,7 @@ def main() -> None:
     lines.append(head)
     lines.append("-" * 122)
     targets = {"W1": (1.0, 200, None), "W2": (15.0, 1024, 3.0)}
+    missed: list[str] = []
     for r in results:
         t_wall, t_rss, t_floor = targets[r["label"]]
         ratio = r["wall"] / r["parse"]
@@ -274,6 +275,8 @@ def main() -> None:
         lines.append(f"{r['label']:<8}{r['rows']:>12,}{r['wall']:>9.2f}{r['rss']:>12.0f}{r['rows'] / r['wall']:>11,.0f}"
                      f"{r['parse']:>11.2f}{ratio:>7.2f}{fmt_s(r['naive'], r['naive_extrapolated']):>15}"
                      f"{(f'{naive_x:.1f}×' if naive_x else '—'):>12}  {tgt}  {'达标' if all(ok) else '未达标'}")
+        if not all(ok):
+            missed.append(r["label"])
     if batch:
         rows1 = count_rows(next(iter(sorted(w3.iterdir())))) * units
         for jobs, r in batch.items():
@@ -286,12 +289,16 @@ def main() -> None:
             lines.append(f"W3 加速比 1→2 进程:{speedup:.2f}×(目标 ≥1.8×,{'达标' if speedup >= 1.8 else '未达标'});"
                          f"按 -j 2 折算 1000 个单位约 {est:.0f} s(目标 ≤600 s,{'达标' if est <= 600 else '未达标'})"
                          + (f";本次为 --quick({units} 个单位)" if units < 1000 else ""))
+            if speedup < 1.8 or est > 600:
+                missed.append("W3")
     lines.append("说明:耗时与峰值 RSS 为子进程整体(含 Python 启动与导入、读规则、写报告);解析下限为只 load_package 的进程;"
                  "朴素 durable = 每条谓词一个会话、每条记录(全部字段)逐条作为事实断言;~ 为按已完成谓词比例外推。")
     for r in results:
         lines.append(f"  {r['label']}: 解析下限进程内 load_package {r['parse_load']:.2f} s(RSS {r['parse_rss']:.0f} MB);"
                      f"朴素 durable 完成 {r['naive_note']},RSS {r['naive_rss']:.0f} MB")
+    lines.append("结论:" + ("全部达标" if not missed else "未达标:" + "、".join(missed)))
     print("\n".join(lines))
+    sys.exit(1 if missed else 0)  # a missed target fails the run (exit code 1), as a failing test would
 
 
 if __name__ == "__main__":
