@@ -125,8 +125,8 @@ def measure(cmd: list[str], cwd: Path = ROOT) -> dict:
 
 def child_parse(pkg: str) -> None:
     t = time.perf_counter()
-    from evidence.package import load_package
     from engine.evaluate import load_rules
+    from evidence.package import load_package
 
     rules = load_rules()
     t1 = time.perf_counter()

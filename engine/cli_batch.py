@@ -33,7 +33,14 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
     有单位评分失败时退出码为 2。
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True)
     show = console.is_terminal if progress is None else progress
@@ -56,8 +63,8 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
     rows = result.rows
     n_err = len(result.errors)
     if top:
-        from .evaluate import load_rules
         from .batch import failing_summary
+        from .evaluate import load_rules
 
         catalog = load_rules(rules_dir).catalog
         header, body = summary_table(failing_summary(rows, catalog), top)

@@ -18,9 +18,9 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError

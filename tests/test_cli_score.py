@@ -8,11 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES
 
 from engine.cli import main
-from engine.results import ScoreResult, json_schema
-
-from conftest import EXAMPLES
+from engine.results import json_schema
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "score-result.schema.json"
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import EXAMPLES, unit_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.backends import durable_available, get_backend
-from engine.facts import build_facts, measure
 from engine.conditions import normalise_value
+from engine.facts import build_facts, measure
 from engine.synth import generate
 from engine.workdays import WorkCalendar, package_calendar
 from evidence.package import load_package
-
-from conftest import EXAMPLES, unit_dict
 
 BACKENDS = ["python"] + (["durable"] if durable_available() else [])
 

@@ -9,10 +9,9 @@ import json
 import shutil
 
 from click.testing import CliRunner
+from conftest import EXAMPLES
 
 from engine.cli import main
-
-from conftest import EXAMPLES
 
 
 def _sha(path) -> str:

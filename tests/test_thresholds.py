@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import find_check, score_records
 
 D = dt.date
