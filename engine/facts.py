@@ -94,6 +94,9 @@ def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCa
     return FactSet(out, errors, calendar)
 
 
+_MAX_MISSES = 64  # records with an absent input before a ledger switches from itemgetter to dict.get
+
+
 class _DerivedFailed(Exception):
     def __init__(self, derived: Derived, message: str):
         self.derived, self.message = derived, message
@@ -105,20 +108,25 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], d
     code = rules.ledger_code(ledger_name)
     # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
     inputs = list(dict.fromkeys(list(fields) + [x for d in derived for x in _derived_inputs(d)]))
-    read = operator.itemgetter(*inputs) if inputs else (lambda record: ())
     if len(inputs) == 1:
-        single = read
-        read = lambda record: (single(record),)  # noqa: E731
+        only = operator.itemgetter(inputs[0])
+        read = lambda record: (only(record),)  # noqa: E731
+    else:
+        read = operator.itemgetter(*inputs) if inputs else (lambda record: ())
+    misses = 0
     by_inputs: dict[tuple, int] = {}
     by_fact: dict[tuple, int] = {}
     distinct: list[dict] = []
     members: list[list[int]] = []
     group_of: list[int] = []
     for index, record in enumerate(records):
-        try:
-            key = read(record)
-        except KeyError:  # empty cells are absent from the record
-            key = tuple(record.get(name) for name in inputs)
+        if misses < _MAX_MISSES:
+            try:
+                key = read(record)
+            except KeyError:  # an empty cell is absent from its record
+                key, misses = tuple(map(record.get, inputs)), misses + 1
+        else:  # a column that is often empty: stop paying for the exception (measured: itemgetter 0.55 µs, get 0.85 µs)
+            key = tuple(map(record.get, inputs))
         group = by_inputs.get(key)
         if group is None:
             fact = {"_l": code}
