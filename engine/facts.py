@@ -94,7 +94,7 @@ def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCa
     return FactSet(out, errors, calendar)
 
 
-_MAX_MISSES = 64  # records with an absent input before a ledger switches from itemgetter to dict.get
+_MAX_MISSES = 64  # records with an absent input before a ledger switches to dict.get
 
 
 class _DerivedFailed(Exception):
@@ -125,7 +125,7 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], d
                 key = read(record)
             except KeyError:  # an empty cell is absent from its record
                 key, misses = tuple(map(record.get, inputs)), misses + 1
-        else:  # a column that is often empty: stop paying for the exception (measured: itemgetter 0.55 µs, get 0.85 µs)
+        else:  # a column often empty: stop paying for the exception (itemgetter 0.55 µs a record, dict.get 0.85 µs)
             key = tuple(map(record.get, inputs))
         group = by_inputs.get(key)
         if group is None:
