@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InputError, Problem
 from .model import Edition, Indicator
-from .yamlio import read_yaml, validation_problems
+from .yamlio import parse_yaml_bytes, read_file_bytes, validation_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = ROOT / "indicators"
@@ -43,8 +43,9 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
         raise InputError(Problem(str(edition_path), "缺少规则版本文件 edition.yaml", code="no_edition"))
     digest = hashlib.sha256()
     problems: list[Problem] = []
-    data, node = read_yaml(edition_path, _display(edition_path))
-    digest.update(edition_path.read_bytes())
+    raw = read_file_bytes(edition_path, _display(edition_path))
+    data, node = parse_yaml_bytes(raw, _display(edition_path))
+    digest.update(raw)
     try:
         edition = Edition.model_validate(data)
     except ValidationError as exc:
@@ -55,9 +56,10 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
         if path.name == "edition.yaml":
             continue
         shown = _display(path)
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
-            data, node = read_yaml(path, shown)
+            raw = read_file_bytes(path, shown)
+            digest.update(path.name.encode() + b"\0" + raw)
+            data, node = parse_yaml_bytes(raw, shown)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

@@ -100,9 +100,6 @@ class Context:
             return None
         return self.years_of(ledger, spec)[index]
 
-    def in_period(self, ledger: Ledger, index: int, spec: YearSpec | None) -> bool:
-        return self._period_flags_of(ledger, spec)[index]
-
     def _period_flags_of(self, ledger: Ledger, spec: YearSpec | None) -> list[bool]:
         """Is each record inside the creation period? Undated ledgers (staff, villages) always are."""
         if self._date_field(ledger, spec) is None:

@@ -39,9 +39,6 @@ class LedgerFacts:
     def __len__(self) -> int:
         return len(self.group_of)
 
-    def fact(self, record_index: int) -> dict:
-        return self.distinct[self.group_of[record_index]]
-
     def records_of(self, groups: list[int]) -> list[int]:
         """Record indices (ascending) of the given distinct facts."""
         n = len(self.group_of)
@@ -65,10 +62,6 @@ class FactSet:
     @property
     def count(self) -> int:
         return sum(len(v) for v in self.by_ledger.values())
-
-    @property
-    def distinct_count(self) -> int:
-        return sum(len(v.distinct) for v in self.by_ledger.values())
 
     def records_matching(self, ledger: str, groups: list[int]) -> list[int]:
         """Record indices (ascending) of a ledger's records whose fact is one of ``groups``."""

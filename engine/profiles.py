@@ -29,7 +29,7 @@ from pydantic import Field, TypeAdapter, ValidationError, field_validator
 from .catalog import ROOT, Catalog
 from .errors import InputError, Problem
 from .model import Applicability, Category, Check, Indicator, Scoring, Strict, UnitType
-from .yamlio import _translate, line_of, read_yaml, validation_problems
+from .yamlio import _translate, line_of, parse_yaml_bytes, read_file_bytes, validation_problems
 
 PROFILES_DIR = ROOT / "profiles"
 DEFAULT_PROFILE = "base"
@@ -132,12 +132,13 @@ def resolve_profile(name_or_path: str | Path) -> Path:
 def load_profile(name_or_path: str | Path) -> LoadedProfile:
     path = resolve_profile(name_or_path)
     shown = _display(path)
-    data, node = read_yaml(path, shown)
+    raw = read_file_bytes(path, shown)
+    data, node = parse_yaml_bytes(raw, shown)
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         raise InputError(validation_problems(exc, shown, node)) from None
-    return LoadedProfile(profile=profile, digest=hashlib.sha256(path.read_bytes()).hexdigest(), file=shown, node=node)
+    return LoadedProfile(profile=profile, digest=hashlib.sha256(raw).hexdigest(), file=shown, node=node)
 
 
 def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:

@@ -37,7 +37,7 @@ from .errors import InputError, Problem
 from .model import Strict
 from .results import STATUS_ZH, CheckResult, IndicatorResult, Override, ScoreResult
 from .scoring import score_indicator, summarise
-from .yamlio import line_of, read_yaml, validation_problems
+from .yamlio import line_of, parse_yaml_bytes, read_file_bytes, validation_problems
 
 VERDICT_WORDS = {"pass": "pass", "fail": "fail", "partial": "partial", "通过": "pass", "未通过": "fail",
                  "不通过": "fail", "部分通过": "partial"}
@@ -97,13 +97,14 @@ def load_verdicts(paths: list[Path]) -> tuple[list[LocatedVerdict], str | None]:
         if not path.is_file():
             problems.append(Problem(str(path), "找不到核查结论文件", code="review"))
             continue
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
+            raw = read_file_bytes(path)
+            digest.update(path.name.encode() + b"\0" + raw)
             if path.suffix.lower() == ".xlsx":
                 from .review_sheet import read_sheet
                 out.extend(read_sheet(path))
             else:
-                out.extend(_read_yaml(path))
+                out.extend(_read_yaml(path, raw))
         except InputError as exc:
             problems.extend(exc.problems)
     seen: dict[tuple[int, str | None], LocatedVerdict] = {}
@@ -118,9 +119,9 @@ def load_verdicts(paths: list[Path]) -> tuple[list[LocatedVerdict], str | None]:
     return out, (digest.hexdigest() if paths else None)
 
 
-def _read_yaml(path: Path) -> list[LocatedVerdict]:
+def _read_yaml(path: Path, raw: bytes) -> list[LocatedVerdict]:
     shown = str(path)
-    data, node = read_yaml(path, shown)
+    data, node = parse_yaml_bytes(raw, shown)
     prefix: tuple = ()
     if isinstance(data, dict) and "verdicts" in data:
         data, prefix = data["verdicts"], ("verdicts",)

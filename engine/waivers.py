@@ -28,7 +28,7 @@ from .errors import InputError, Problem
 from .model import Strict
 from .results import ScoreResult, Waiver
 from .review import resummarise
-from .yamlio import line_of, read_yaml, validation_problems
+from .yamlio import line_of, parse_yaml_bytes, read_file_bytes, validation_problems
 
 
 class WaiverEntry(Strict):
@@ -48,9 +48,10 @@ def load_waivers(paths: list[Path]) -> tuple[list[tuple[WaiverEntry, str, int | 
         if not path.is_file():
             problems.append(Problem(shown, "找不到豁免文件", code="waiver"))
             continue
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
         try:
-            data, node = read_yaml(path, shown)
+            raw = read_file_bytes(path, shown)
+            digest.update(path.name.encode() + b"\0" + raw)
+            data, node = parse_yaml_bytes(raw, shown)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

@@ -56,12 +56,15 @@ from .errors import InputError, Problem
 
 def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | None]:
     """Return (data, node tree). Syntax errors become an InputError naming file and line."""
-    name = display or str(path)
+    return parse_yaml_bytes(read_file_bytes(path, display), display or str(path))
+
+
+def read_file_bytes(path: Path, display: str | None = None) -> bytes:
+    """A file's bytes, read once (callers that digest a file and parse it use these for both)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise InputError(Problem(name, f"无法读取文件:{exc.strerror}", code="io")) from None
-    return parse_yaml_bytes(data, name)
+        raise InputError(Problem(display or str(path), f"无法读取文件:{exc.strerror}", code="io")) from None
 
 
 def parse_yaml_bytes(data: bytes, name: str) -> tuple[Any, yaml.Node | None]:

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
-from engine.yamlio import parse_yaml_bytes, read_yaml, validation_problems
+from engine.yamlio import parse_yaml_bytes, read_file_bytes, validation_problems
 
 from .models import Ledger, UnitInfo
 from .schema import LedgerCatalog, LedgerDef, load_ledger_catalog
@@ -496,11 +496,13 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     problems: list[Problem] = []
     unit_path = root / "unit.yaml"
     unit = None
+    unit_raw: bytes | None = None
     if not unit_path.is_file():
         problems.append(Problem("unit.yaml", "缺少 unit.yaml", expected="单位名称、类型、地区、创建周期", code="no_unit"))
     else:
         try:
-            data, node = read_yaml(unit_path, "unit.yaml")
+            unit_raw = read_file_bytes(unit_path, "unit.yaml")
+            data, node = parse_yaml_bytes(unit_raw, "unit.yaml")
             unit = UnitInfo.model_validate(data if data is not None else {})
         except ValidationError as exc:
             problems.extend(validation_problems(exc, "unit.yaml", node))
@@ -577,8 +579,8 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         ledgers[name] = ledger
     attachments, found = hash_attachments(root, ledgers.get("documents"))
     problems.extend(found)
-    if unit_path.is_file():
-        digest.update(unit_path.name.encode() + b"\0" + unit_path.read_bytes())
+    if unit_raw is not None:
+        digest.update(unit_path.name.encode() + b"\0" + unit_raw)
     for name in sorted(ledgers):
         digest.update(ledgers[name].file.encode() + b"\0" + ledgers[name].sha256.encode())
     for att in attachments:
