@@ -138,8 +138,8 @@ def child_naive(pkg: str, budget: float) -> None:
     """durable_rules used naively: per predicate, a fresh session with every record of every ledger as a fact."""
     from durable.engine import durable_rules_engine as core
 
-    from engine.conditions import normalise_value
     from engine.evaluate import load_rules
+    from engine.rules.conditions import normalise_value
     from evidence.package import load_package
 
     rules = load_rules()

@@ -28,8 +28,8 @@ from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from .catalog import DEFAULT_RULES
-from .errors import InputError, Problem
+from engine.errors import InputError, Problem
+from engine.rules.catalog import DEFAULT_RULES
 
 FAILING = ("fail", "partial", "error")  # as in the report's 未达标事项
 CRASH_HOOK_ENV = "SCORECARD_TEST_CRASH_ON"  # tests only: a worker exits hard when a package path contains this text
@@ -88,10 +88,9 @@ def _error_row(key: str, package: Path, message: str) -> dict:
 
 def score_unit(package: Path, key: str, rules, backend, out_dir: Path) -> dict:
     """Score one package, write ``units/<key>.json|.md``, return its ranking row. Never raises for user errors."""
+    from engine.evaluate.pipeline import score
+    from engine.output.render import render
     from evidence.package import load_package
-
-    from .evaluate import score
-    from .render import render
 
     crash_on = os.environ.get(CRASH_HOOK_ENV)
     if crash_on and crash_on in str(package):
@@ -131,8 +130,8 @@ def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str) -> None:
     init_error = None
     rules = backend = None
     try:
-        from .backends import get_backend
-        from .evaluate import load_rules
+        from engine.evaluate.backends import get_backend
+        from engine.evaluate.pipeline import load_rules
 
         rules = load_rules(Path(rules_dir))
         backend = get_backend(backend_name)
@@ -420,7 +419,7 @@ def run_batch(paths: list[Path], out_dir: Path, rules_dir: Path = DEFAULT_RULES,
               timeout: float | None = None, max_tasks_per_worker: int = 0,
               on_start: Callable[[int], None] | None = None, on_done: Callable[[dict], None] | None = None) -> BatchResult:
     """Discover packages, score them in parallel, write per-unit reports, the ranking and the summary."""
-    from .evaluate import load_rules
+    from engine.evaluate.pipeline import load_rules
 
     rules = load_rules(rules_dir)  # validate the rules once, up front: a rules error is a user error, not N error rows
     packages = discover(paths)

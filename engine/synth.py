@@ -21,13 +21,12 @@ from typing import Any
 
 import yaml
 
+from engine.evaluate.facts import measure
+from engine.evaluate.workdays import WorkCalendar
+from engine.rules.compiler import CompiledCheck, CompiledRules, Derived, annual_date
+from engine.rules.conditions import fields_of, normalise_value
+from engine.rules.model import AnnualDate, RefValue
 from evidence.schema import LedgerDef
-
-from .compiler import CompiledCheck, CompiledRules, Derived, annual_date
-from .conditions import fields_of, normalise_value
-from .facts import measure
-from .model import AnnualDate, RefValue
-from .workdays import WorkCalendar
 
 AGENCIES = ["县市场监督管理局", "县生态环境局", "县交通运输局", "县农业农村局", "县城市管理综合执法局", "县文化市场综合执法大队"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

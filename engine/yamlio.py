@@ -51,7 +51,7 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass, no object construction
 from pydantic import ValidationError
 
-from .errors import InputError, Problem
+from engine.errors import InputError, Problem
 
 
 def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | None]:

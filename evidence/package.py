@@ -27,10 +27,9 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
 from engine.yamlio import parse_yaml_bytes, read_file_bytes, validation_problems
-
-from .models import Ledger, UnitInfo
-from .schema import LedgerCatalog, LedgerDef, load_ledger_catalog
-from .values import EXPECTED, PARSERS
+from evidence.models import Ledger, UnitInfo
+from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
+from evidence.values import EXPECTED, PARSERS
 
 LEDGER_DIR = "ledgers"
 TABLE_SUFFIXES = (".csv", ".yaml", ".yml", ".json")

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem
-
-from .schema import FieldDef, LedgerCatalog, LedgerDef
+from evidence.schema import FieldDef, LedgerCatalog, LedgerDef
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.backends import get_backend
 from engine.evaluate import load_rules, score
+from engine.evaluate.backends import get_backend
 from engine.synth import Synth, write_package
 from evidence.package import load_package
 

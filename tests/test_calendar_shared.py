@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import workdays
 from engine.cli import main
 from engine.errors import CalendarError, InputError
-from engine.workdays import CALENDAR_ENV, package_calendar
+from engine.evaluate import workdays
+from engine.evaluate.workdays import CALENDAR_ENV, package_calendar
 
 YEAR = 2031  # far beyond chinese-calendar's coverage
 SCHEDULE = f"year: {YEAR}\nholidays: [{YEAR}-01-01, {YEAR}-10-01, {YEAR}-10-02, {YEAR}-10-03]\nworkdays: [{YEAR}-09-28]\n"

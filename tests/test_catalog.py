@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.catalog import load_catalog
 from engine.cli import main
 from engine.errors import InputError
+from engine.rules.catalog import load_catalog
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_a265e7ab2f1a66ef.txt"
 

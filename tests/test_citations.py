@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.checks import Context
+from engine.evaluate.checks import Context
 from evidence.models import Ledger
 
 

@@ -15,8 +15,8 @@ from conftest import EXAMPLES, score_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.backends import durable_available, get_backend
 from engine.evaluate import score
+from engine.evaluate.backends import durable_available, get_backend
 from evidence.package import load_package
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

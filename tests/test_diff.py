@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.diff import diff_results, load_result, rectification_status, render_diff
 from engine.errors import InputError
+from engine.output.diff import diff_results, load_result, rectification_status, render_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK = ROOT / "examples" / "weak-town"

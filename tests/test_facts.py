@@ -11,11 +11,11 @@ from conftest import EXAMPLES, unit_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.backends import durable_available, get_backend
-from engine.conditions import normalise_value
-from engine.facts import build_facts, measure
+from engine.evaluate.backends import durable_available, get_backend
+from engine.evaluate.facts import build_facts, measure
+from engine.evaluate.workdays import WorkCalendar, package_calendar
+from engine.rules.conditions import normalise_value
 from engine.synth import generate
-from engine.workdays import WorkCalendar, package_calendar
 from evidence.package import load_package
 
 BACKENDS = ["python"] + (["durable"] if durable_available() else [])
@@ -79,7 +79,7 @@ def test_a_large_ledger_collapses_to_few_distinct_facts(rules, synthetic):
 @settings(max_examples=40, deadline=None)
 @given(groups=st.lists(st.integers(min_value=0, max_value=30), max_size=31, unique=True), seed=st.integers(0, 1000))
 def test_records_of_is_the_sorted_union_of_members(groups, seed):
-    from engine.facts import LedgerFacts
+    from engine.evaluate.facts import LedgerFacts
 
     rng = random.Random(seed)
     group_of = [rng.randrange(31) for _ in range(500)]

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from engine.formatdoc import render_format_doc
+from engine.output.formatdoc import render_format_doc
 
 
 def test_format_doc_is_current(rules):

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.backends import get_backend
 from engine.cli import main
 from engine.evaluate import score
+from engine.evaluate.backends import get_backend
 from evidence.package import load_package
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.backends import get_backend
 from engine.errors import InputError
 from engine.evaluate import score
+from engine.evaluate.backends import get_backend
 from engine.synth import generate
 from evidence.package import decode_text, load_package
 from evidence.values import parse_bool, parse_date, parse_datetime, parse_float, parse_int, parse_percent

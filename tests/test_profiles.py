@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import build_package
 
-from engine.backends import get_backend
-from engine.catalog import load_catalog
 from engine.cli import main
 from engine.errors import InputError
 from engine.evaluate import load_rules, score
-from engine.profiles import PROFILES_DIR, apply_profile, load_profile
+from engine.evaluate.backends import get_backend
+from engine.rules.catalog import load_catalog
+from engine.rules.profiles import PROFILES_DIR, apply_profile, load_profile
 from evidence.package import load_package
 
 ROOT = Path(__file__).resolve().parent.parent

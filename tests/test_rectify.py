@@ -12,9 +12,9 @@ from docx import Document
 from report_cases import DATE, failing_numbers, handmade, package_cases
 
 from engine.cli import main
-from engine.rectify import COLUMNS, build
+from engine.output.rectify import COLUMNS, build
+from engine.output.writers import render_text, write
 from engine.results import ScoreResult
-from engine.writers import render_text, write
 
 INJECT = '=HYPERLINK("http://x","y")'
 

@@ -18,7 +18,7 @@ import pytest
 from report_cases import DATE, handmade, package_cases
 
 from engine.evaluate import score
-from engine.reports import render_report
+from engine.output.reports import render_report
 from evidence.package import load_package
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (

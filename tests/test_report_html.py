@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from report_cases import DATE, failing_numbers, handmade, package_cases
 
 from engine.cli import main
-from engine.reports import render_report
+from engine.output.reports import render_report
 
 
 @pytest.fixture(scope="module")

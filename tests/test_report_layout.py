@@ -29,9 +29,9 @@ from report_cases import DATE, example_dirs, handmade, package_cases
 from test_report_browser import CHROMIUM, FLAGS
 
 from engine.evaluate import score
-from engine.rectify import build
-from engine.reports import render_report
-from engine.writers import render_text
+from engine.output.rectify import build
+from engine.output.reports import render_report
+from engine.output.writers import render_text
 from evidence.package import load_package
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None,

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from engine.backends import get_backend
 from engine.cli import main
 from engine.errors import InputError
 from engine.evaluate import load_rules, score
+from engine.evaluate.backends import get_backend
 from engine.review import apply_verdicts, finalize, load_verdicts
-from engine.review_sheet import SHEET, write_sheet
+from engine.review.sheet import SHEET, write_sheet
 from evidence.package import load_package
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -273,7 +273,7 @@ def test_warnings_do_not_fail(template, tmp_path):
 
 
 def test_unused_ledger_warning(template, tmp_path, rules, monkeypatch):
-    from engine import intake
+    from engine.evaluate import validate as intake
 
     pkg = tmp_path / "pkg"
     shutil.copytree(template, pkg)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.backends import get_backend
 from engine.errors import InputError
 from engine.evaluate import load_rules, score
+from engine.evaluate.backends import get_backend
 from engine.review import finalize
 from evidence.package import load_package
 

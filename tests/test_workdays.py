@@ -8,7 +8,7 @@ import chinese_calendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.workdays import WorkCalendar, YearSchedule
+from engine.evaluate.workdays import WorkCalendar, YearSchedule
 
 CAL = WorkCalendar()
 FIRST = dt.date(CAL.first_year, 1, 1)

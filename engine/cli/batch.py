@@ -1,0 +1,77 @@
+"""``scorecard batch``: score many evidence packages in parallel, rank them, summarise failing indicators."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from engine.batch import run_batch, summary_table
+from engine.cli.options import EXIT_INPUT, backend_option, rules_option
+
+
+@click.command("batch")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="输出目录:units/ 下为各单位报告,另有 ranking.csv|xlsx|html、failing_indicators.csv、summary.json")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU 核数",
+              help="并行评分的工作进程数")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="单个单位评分的时限(秒),超时记为失败")
+@click.option("--max-tasks-per-worker", type=click.IntRange(min=0), default=0,
+              help="每个工作进程评完多少个单位后更换新进程(0 为不更换)")
+@click.option("--progress/--no-progress", default=None, help="显示进度条(默认:终端中显示)")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="结束时列出未达标最多的指标数")
+@rules_option
+@backend_option
+def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float | None, max_tasks_per_worker: int,
+              progress: bool | None, top: int, rules_dir: Path, backend: str) -> None:
+    """批量评分:DIR 为证据包目录,或包含多个证据包子目录的上级目录。
+
+    各单位在独立工作进程中评分;某个证据包有误或评分进程崩溃时,该单位记为失败行,不影响其他单位。
+    有单位评分失败时退出码为 2。
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    show = console.is_terminal if progress is None else progress
+    bar = Progress(TextColumn("[bold]评分中"), BarColumn(), MofNCompleteColumn(), TextColumn("已用"), TimeElapsedColumn(),
+                   TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.fields[failed]}"), console=console,
+                   disable=not show)
+    state = {"task": None, "failed": 0}
+
+    def on_start(n: int) -> None:
+        state["task"] = bar.add_task("batch", total=n, failed="")
+
+    def on_done(row: dict) -> None:
+        if not row["ok"]:
+            state["failed"] += 1
+            bar.console.print(f"[red]失败[/red] {row['key']}:{row['error']}", markup=True, highlight=False)
+        bar.update(state["task"], advance=1, failed=f"失败 {state['failed']}" if state["failed"] else "")
+
+    with bar:
+        result = run_batch(list(dirs), out_dir, rules_dir, backend, jobs, timeout, max_tasks_per_worker, on_start, on_done)
+    rows = result.rows
+    n_err = len(result.errors)
+    if top:
+        from engine.batch import failing_summary
+        from engine.evaluate.pipeline import load_rules
+
+        catalog = load_rules(rules_dir).catalog
+        header, body = summary_table(failing_summary(rows, catalog), top)
+        if body:
+            click.echo(f"未达标单位最多的指标(前 {len(body)} 项):", err=True)
+            for row in body:
+                click.echo(f"  {row[0]:>2}. {row[2]}:{row[4]} 个单位未达标({row[5]}),缺少证据 {row[9]} 个", err=True)
+    click.echo(f"共 {len(rows)} 个单位:评分 {len(rows) - n_err} 个,失败 {n_err} 个。结果已写入 {out_dir}", err=True)
+    if n_err:
+        sys.exit(EXIT_INPUT)

@@ -1,0 +1,23 @@
+"""``scorecard`` command line: the main group and its commands, one module per command family.
+
+Exit codes: 0 ok, 1 below --fail-under, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli import batch, indicators, intake, rectify, review, score, synth
+from engine.cli.options import ScorecardGroup
+
+
+@click.group(cls=ScorecardGroup)
+@click.version_option(package_name="fazhi-scorecard")
+def main() -> None:
+    """法治政府建设示范创建评估工具:按 87 项指标核查证据包、计分、出具报告。"""
+
+
+for command in (indicators.indicators, indicators.format_doc, indicators.codes, intake.init_cmd, intake.validate,
+                score.score_cmd, rectify.rectify_cmd, review.review_sheet, review.diff_cmd, review.profiles_cmd,
+                batch.batch_cmd, synth.synth_cmd):
+    main.add_command(command)

@@ -1,0 +1,586 @@
+"""Check kinds: turn predicate matches into check results (status, actual vs required, evidence).
+
+One function per kind; none knows any indicator. Inputs are the record indices each compiled
+predicate matched (from either backend), the typed records for dates and values, and the unit's
+creation period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import heapq
+import itertools
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.evaluate.facts import FactSet, measure
+from engine.results import CheckResult, Citation, YearResult
+from engine.rules import conditions
+from engine.rules.compiler import CompiledCheck, CompiledRules
+from engine.rules.model import RefValue, YearSpec
+from evidence.models import Ledger
+from evidence.package import EvidencePackage
+
+_KEEP_MATCHED = 50_000  # matched-record lists up to this length are kept for the run
+OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+}
+OP_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日"}
+
+
+@dataclass
+class Context:
+    package: EvidencePackage
+    rules: CompiledRules
+    matches: dict[int, list[int]]  # predicate -> distinct facts it matched (from a backend)
+    facts: FactSet
+    references: dict[str, dict[int, float]]
+    max_citations: int = 50
+    _record_cache: dict[tuple, list] = field(default_factory=dict, repr=False)
+    _matched: dict[int, list[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def period(self):
+        return self.package.unit.period
+
+    def ledger(self, name: str | None) -> Ledger | None:
+        return self.package.ledgers.get(name) if name else None
+
+    def matched(self, pred: int | None) -> list[int]:
+        """Record indices (ascending) matched by predicate ``pred``.
+
+        Backends report distinct facts; the records are listed here on demand. Small lists are kept; a
+        list over a large ledger is rebuilt per use (~30 ms per million records) rather than kept for the run:
+        kept, a million-row ledger's lists held ~150 MB until the end.
+        """
+        if pred is None:
+            return []
+        out = self._matched.get(pred)
+        if out is None:
+            out = self.facts.records_matching(self.rules.predicates[pred].ledger, self.matches.get(pred, []))
+            if len(out) <= _KEEP_MATCHED:
+                self._matched[pred] = out
+        return out
+
+    def attested(self, pred: int | None) -> list[int]:
+        return self.matched(pred) if self.ledger("attestations") is not None else []
+
+    def _date_field(self, ledger: Ledger, spec: YearSpec | None) -> str | None:
+        return spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
+
+    def _per_record(self, kind: str, ledger: Ledger, spec: YearSpec | None, of_value: Callable) -> list:
+        """``of_value`` applied to each record's date field, once per distinct value and cached per ledger and rule
+        (a million-row ledger holds a few hundred distinct dates)."""
+        name = self._date_field(ledger, spec)
+        key = (kind, ledger.name, name, spec.offset if spec else 0)
+        out = self._record_cache.get(key)
+        if out is None:
+            once = functools.lru_cache(maxsize=None)(of_value)
+            out = self._record_cache[key] = list(map(once, map(operator.methodcaller("get", name), ledger.records)))
+        return out
+
+    def years_of(self, ledger: Ledger, spec: YearSpec | None) -> list[int | None]:
+        """Each record's year under ``spec`` (its date field's year, plus the offset); None when undated."""
+        offset = spec.offset if spec else 0
+
+        def year(value) -> int | None:
+            if value is None:
+                return None
+            return (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
+
+        return self._per_record("year", ledger, spec, year)
+
+    def year_of(self, ledger: Ledger, index: int, spec: YearSpec | None) -> int | None:
+        if self._date_field(ledger, spec) is None:
+            return None
+        return self.years_of(ledger, spec)[index]
+
+    def _period_flags_of(self, ledger: Ledger, spec: YearSpec | None) -> list[bool]:
+        """Is each record inside the creation period? Undated ledgers (staff, villages) always are."""
+        if self._date_field(ledger, spec) is None:
+            return [True] * len(ledger.records)
+        period, offset = self.period, spec.offset if spec else 0
+
+        def inside(value) -> bool:
+            if value is None:
+                return False
+            if isinstance(value, (dt.date, dt.datetime)) and not offset:
+                return period.contains(value.date() if isinstance(value, dt.datetime) else value)
+            year = (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
+            return period.start.year <= year <= period.end.year
+
+        return self._per_record("in", ledger, spec, inside)
+
+    def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
+        if not within:
+            return list(indices)
+        flags = self._period_flags_of(ledger, spec)
+        return list(itertools.compress(indices, map(flags.__getitem__, indices)))
+
+    def threshold(self, value: float | RefValue, year: int | None) -> tuple[float | None, str]:
+        if not isinstance(value, RefValue):
+            return float(value), ""
+        if year is None:
+            year = self.period.end.year
+        target = year + value.year_offset
+        table = {**self.references.get(value.reference, {})}
+        number = table.get(target)
+        label = f"{target}年参考值 {value.reference}"
+        return number, label
+
+    def ids(self, ledger: Ledger) -> list[str]:
+        key = ("id", ledger.name)
+        out = self._record_cache.get(key)
+        if out is None:
+            out = self._record_cache[key] = [ledger.record_id(i) for i in range(len(ledger.records))]
+        return out
+
+    def cite(self, ledger: Ledger, indices, note: Callable[[int], str | None] | None = None) -> tuple[list[Citation], int]:
+        """The first ``max_citations`` records by (record id, row) — an order that does not depend on file order."""
+        indices = list(indices)
+        ids, rows = self.ids(ledger), ledger.rows
+        n = self.max_citations
+        first = heapq.nsmallest(n + 1, indices, key=ids.__getitem__)
+        if len(first) > n and ids[first[n - 1]] == ids[first[n]]:  # duplicate ids across the cut: rows decide
+            first = heapq.nsmallest(n, indices, key=lambda i: (ids[i], rows[i]))
+        order = sorted(first[:n], key=lambda i: (ids[i], rows[i]))
+        out = [
+            Citation(ledger=ledger.name, file=ledger.file, row=ledger.rows[i], id=ledger.record_id(i), sheet=ledger.sheet,
+                     note=note(i) if note else None)
+            for i in order
+        ]
+        return out, len(indices)
+
+
+def pct(x: float) -> str:
+    text = f"{x * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def num(x: float) -> str:
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _result(cc: CompiledCheck, status: str, **kw) -> CheckResult:
+    c = cc.check
+    return CheckResult(id=c.id, kind=c.kind, title=c.title, status=status, veto=c.veto, **kw)
+
+
+def _missing(cc: CompiledCheck, ctx: Context, message: str) -> CheckResult:
+    """No evidence: not applicable only when the unit attested it, otherwise missing evidence."""
+    if cc.check.na_if_attested and ctx.attested(cc.attest):
+        att = ctx.ledger("attestations")
+        ev, total = ctx.cite(att, ctx.attested(cc.attest), lambda i: att.records[i].get("statement"))
+        return _result(cc, "not_applicable", message=f"已出具情况说明({cc.check.na_if_attested}),本项不适用", evidence=ev,
+                       evidence_total=total, score=0)
+    hint = f";如确无此类事项,请出具情况说明(事项代码 {cc.check.na_if_attested})" if cc.check.na_if_attested else ""
+    return _result(cc, "missing_evidence", message=message + hint)
+
+
+def _ledger_missing(cc, ctx, name) -> CheckResult:
+    title = ctx.rules.ledgers.ledgers[name].title if name in ctx.rules.ledgers.ledgers else name
+    return _missing(cc, ctx, f"证据包中没有台账「{title}」({name})")
+
+
+def _fold_years(cc: CompiledCheck, years: list[YearResult], violations: int, evidence, total, actual, required,
+                message=None) -> CheckResult:
+    passed = sum(1 for y in years if y.status == "pass")
+    scored = [y for y in years if y.status in ("pass", "fail")]
+    if not scored:
+        status, score = "missing_evidence", 0.0
+    elif passed == len(scored):
+        status, score = "pass", 1.0
+    elif passed == 0:
+        status, score = "fail", 0.0
+    else:
+        status, score = "partial", passed / len(scored)
+    return _result(cc, status, actual=actual, required=required, score=round(score, 6), violations=violations, years=years,
+                   evidence=evidence, evidence_total=total, message=message)
+
+
+# ---------------------------------------------------------------- rate and deadline
+
+
+def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    if ledger is None:
+        return _ledger_missing(cc, ctx, c.ledger)
+    if cc.derived is not None and cc.derived.name in ctx.facts.derived_errors:
+        return _result(cc, "error", message=ctx.facts.derived_errors[cc.derived.name])
+    population = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
+    if not population:
+        return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
+    good = set(ctx.matched(cc.match))
+    deadline = c.kind == "deadline"
+    target_op, target = (">=", c.required_rate) if deadline else (c.op, c.value)
+    groups = _group_by_year(ctx, ledger, population, c.year) if c.per_year else {None: population}
+    years: list[YearResult] = []
+    bad_all: list[int] = []
+    overall = None
+    for year in sorted(groups, key=lambda y: (y is None, y)):
+        members = groups[year]
+        ok = len(good.intersection(members))  # members are distinct record indices
+        rate = ok / len(members)
+        limit, ref_label = ctx.threshold(target, year)
+        required = f"{OP_ZH[target_op]} {pct(limit)}" if limit is not None else f"缺少{ref_label}"
+        if limit is None:
+            status = "missing_evidence"
+        else:
+            status = "pass" if OPS[target_op](round(rate, 12), limit) else "fail"
+        actual = f"{pct(rate)}({ok}/{len(members)})"
+        if ref_label and limit is not None:
+            required += f"({ref_label})"
+        bad_all.extend(itertools.filterfalse(good.__contains__, members))
+        if year is None:
+            overall = (status, actual, required)
+        else:
+            years.append(YearResult(year=year, status=status, actual=actual, required=required))
+    note = _deadline_note(cc, ctx, ledger) if deadline else _field_note(ctx, ledger, c)
+    evidence, total = ctx.cite(ledger, bad_all, note)
+    if deadline:
+        limit_text = f"{OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]}"
+        suffix = f",按时率 {OP_ZH[target_op]} {pct(c.required_rate)}" if c.required_rate < 1 else ""
+        required_text = f"每条记录 {limit_text}{suffix}"
+        worst = _worst(cc, ctx, ledger, population)
+        n_ok = len(population) - len(bad_all)
+        actual_text = f"符合 {n_ok}/{len(population)} 条({pct(n_ok / len(population))})" + (f",{worst}" if worst else "")
+    else:
+        required_text = ""
+        actual_text = ""
+    if overall is not None:
+        status, actual, required = overall
+        score = 1.0 if status == "pass" else 0.0
+        return _result(cc, status, actual=actual_text or actual, required=required_text or required, score=score,
+                       violations=len(bad_all) if status == "fail" else 0, evidence=evidence, evidence_total=total)
+    n_ok = len(population) - len(bad_all)
+    summary = actual_text or f"合计 {pct(n_ok / len(population))}({n_ok}/{len(population)})"
+    req = required_text or (years[0].required.split("(")[0] + ",逐年计算" if years else "")
+    failing_years = sum(1 for y in years if y.status == "fail")
+    return _fold_years(cc, years, failing_years and len(bad_all), evidence, total, summary, req)
+
+
+def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:
+    fields = sorted(conditions.fields_of(conditions.parse(c.condition)))
+    defs = ctx.rules.ledgers.ledgers[ledger.name].fields
+
+    def note(i: int) -> str:
+        parts = []
+        for f in fields:
+            value = ledger.records[i].get(f)
+            shown = "未填写" if value is None else ("是" if value is True else "否" if value is False else str(value))
+            parts.append(f"{defs[f].title}:{shown}")
+        return ";".join(parts)
+
+    return note
+
+
+def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[[int], str]:
+    c = cc.check
+    defs = ctx.rules.ledgers.ledgers[ledger.name].fields
+
+    def note(i: int) -> str:
+        record = ledger.records[i]
+        if record.get(c.end) is None:
+            return f"未填写{defs[c.end].title}"
+        value = measure(cc.derived, record, ctx.facts.calendar)  # calendar errors returned earlier as the check's error
+        if value is None:
+            return "起算日期未填写"
+        if value < 0 and isinstance(c.start, str):
+            return f"{defs[c.end].title}早于{defs[c.start].title},时间记录有误"
+        return f"实际 {num(value)} {UNIT_ZH[c.unit]}(要求 {OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]})"
+
+    return note
+
+
+def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int]) -> str:
+    c = cc.check
+    facts = ctx.facts.by_ledger.get(ledger.name)
+    name = cc.derived.name
+    groups = set(map(facts.group_of.__getitem__, population)) if facts is not None else set()
+    values = [facts.distinct[g][name] for g in groups if name in facts.distinct[g]]
+    if not values:
+        return ""
+    worst = max(values) if c.op in ("<=", "<") else min(values)
+    label = "最长" if c.op in ("<=", "<") else "最短"
+    return f"{label} {num(worst)} {UNIT_ZH[c.unit]}"
+
+
+def _group_by_year(ctx: Context, ledger: Ledger, indices: list[int], spec: YearSpec | None) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    if ctx._date_field(ledger, spec) is None:
+        return {}
+    years = ctx.years_of(ledger, spec)
+    for i in indices:
+        year = years[i]
+        if year is not None:
+            groups[year].append(i)
+    return dict(groups)
+
+
+# ---------------------------------------------------------------- counts and documents
+
+
+def _windows(years: list[int], every: int | None, per_year: bool) -> list[tuple[int, int]]:
+    if every:
+        if len(years) <= every:
+            return [(years[0], years[-1])]
+        return [(y, y + every - 1) for y in years[: len(years) - every + 1]]
+    if per_year:
+        return [(y, y) for y in years]
+    return [(years[0], years[-1])]
+
+
+def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, unit="条") -> CheckResult:
+    years = ctx.period.years
+    by_year = _group_by_year(ctx, ledger, indices, spec)
+    results: list[YearResult] = []
+    for lo, hi in _windows(years, every, per_year):
+        n = sum(len(by_year.get(y, [])) for y in range(lo, hi + 1))
+        label_year = lo
+        status = "pass" if OPS[op](n, value) else "fail"
+        span = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
+        results.append(YearResult(year=label_year, status=status, actual=f"{span} {n} {unit}", required=f"{OP_ZH[op]} {num(value)} {unit}"))
+    evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
+    per = f"每{every}年" if every else ("每年" if per_year else "创建周期内")
+    required = f"{per} {OP_ZH[op]} {num(value)} {unit}"
+    actual = ";".join(r.actual for r in results)
+    violations = sum(1 for r in results if r.status == "fail")
+    out = _fold_years(cc, results, violations, evidence, total, actual, required)
+    if not per_year and not every:
+        out.years = []
+    return out
+
+
+def _describe(ledger: Ledger, i: int) -> str:
+    record = ledger.records[i]
+    parts = [str(record[k]) for k in ("type", "title", "date", "published_date") if record.get(k) is not None]
+    return " ".join(parts)[:80] or None
+
+
+def check_count(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    if ledger is None:
+        return _ledger_missing(cc, ctx, c.ledger)
+    indices = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
+    if not indices and c.na_if_attested and ctx.attested(cc.attest):
+        return _missing(cc, ctx, "")
+    return _count_windows(cc, ctx, ledger, indices, c.year, c.op, c.value, c.per_year, c.every_years, "次")
+
+
+def check_document(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger("documents")
+    if ledger is None:
+        return _ledger_missing(cc, ctx, "documents")
+    matched = ctx.matched(cc.population)
+    if c.before_period:
+        indices = [i for i in matched if (d := ledger.records[i].get("date")) is not None and d <= ctx.period.end]
+    else:
+        indices = ctx.scoped(ledger, matched, None, c.within_period)
+    kinds = "、".join(c.types)
+    if not indices:
+        # anything of the right type at all (e.g. unpublished, or dated outside the period)?
+        return _missing(cc, ctx, f"文件资料目录中没有符合要求的「{kinds}」" + (",且须已向社会公开" if c.published else ""))
+    if c.per_year:
+        return _count_windows(cc, ctx, ledger, indices, None, ">=", c.min_count, True, None, "份")
+    n = len(indices)
+    status = "pass" if n >= c.min_count else "fail"
+    evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
+    req = f"「{kinds}」≥ {c.min_count} 份" + (",已公开" if c.published else "")
+    return _result(cc, status, actual=f"{n} 份", required=req, score=1.0 if status == "pass" else 0.0,
+                   violations=0 if status == "pass" else 1, evidence=evidence, evidence_total=total)
+
+
+# ---------------------------------------------------------------- values, ratios, sums
+
+
+def check_value(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    if ledger is None:
+        return _ledger_missing(cc, ctx, c.ledger)
+    population = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
+    if not population:
+        return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
+    title = ctx.rules.ledgers.ledgers[ledger.name].fields[c.field].title
+    is_pct = ctx.rules.ledgers.ledgers[ledger.name].fields[c.field].type == "percent"
+    show = pct if is_pct else num
+    good_static = set(ctx.matched(cc.match)) if cc.match is not None else None
+    bad: list[int] = []
+    by_year = _group_by_year(ctx, ledger, population, c.year)
+    years_out: list[YearResult] = []
+    for i in population:
+        value = ledger.records[i].get(c.field)
+        if good_static is not None:
+            ok = i in good_static
+        else:
+            limit, _ = ctx.threshold(c.value, ctx.year_of(ledger, i, c.year))
+            ok = value is not None and limit is not None and OPS[c.op](float(value), limit)
+        if not ok:
+            bad.append(i)
+    bad_set = set(bad)
+    limit0, ref_label = ctx.threshold(c.value, None)
+    required = f"{title} {OP_ZH[c.op]} {show(limit0) if limit0 is not None else ref_label}"
+    if c.per_year:
+        for year in ctx.period.years:
+            members = by_year.get(year, [])
+            if not members:
+                years_out.append(YearResult(year=year, status="fail", actual="未填报", required=required))
+                continue
+            values = "、".join(show(ledger.records[i][c.field]) if ledger.records[i].get(c.field) is not None else "空" for i in members)
+            status = "fail" if any(i in bad_set for i in members) else "pass"
+            years_out.append(YearResult(year=year, status=status, actual=values, required=required))
+        missing_years = [y.year for y in years_out if y.actual == "未填报"]
+        evidence, total = ctx.cite(ledger, bad or population, lambda i: f"{title}:{_show_value(ledger.records[i].get(c.field), show)}")
+        actual = ";".join(f"{y.year}年 {y.actual}" for y in years_out)
+        out = _fold_years(cc, years_out, len(bad) + len(missing_years), evidence, total, actual, required + ",每年")
+        return out
+    evidence, total = ctx.cite(ledger, bad or population, lambda i: f"{title}:{_show_value(ledger.records[i].get(c.field), show)}")
+    status = "fail" if bad else "pass"
+    actual = f"{len(population) - len(bad)}/{len(population)} 条达标"
+    return _result(cc, status, actual=actual, required=required, score=0.0 if bad else 1.0, violations=len(bad),
+                   evidence=evidence, evidence_total=total)
+
+
+def _show_value(value, show) -> str:
+    return "未填写" if value is None else show(value)
+
+
+def check_ratio(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    for scope in (c.numerator, c.denominator):
+        if ctx.ledger(scope.ledger) is None:
+            return _ledger_missing(cc, ctx, scope.ledger)
+    num_ledger, den_ledger = ctx.ledger(c.numerator.ledger), ctx.ledger(c.denominator.ledger)
+    n_idx = ctx.scoped(num_ledger, ctx.matched(cc.numerator), None)
+    d_idx = ctx.scoped(den_ledger, ctx.matched(cc.denominator), None)
+    if not d_idx:
+        return _missing(cc, ctx, f"台账「{den_ledger.title}」中没有作为分母的记录")
+    ratio = len(n_idx) / len(d_idx)
+    limit, ref_label = ctx.threshold(c.value, None)
+    if limit is None:
+        return _result(cc, "missing_evidence", message=f"缺少{ref_label}")
+    status = "pass" if OPS[c.op](round(ratio, 12), limit) else "fail"
+    evidence, total = ctx.cite(num_ledger, n_idx, lambda i: _describe(num_ledger, i))
+    return _result(cc, status, actual=f"{pct(ratio)}({len(n_idx)}/{len(d_idx)})", required=f"{OP_ZH[c.op]} {pct(limit)}",
+                   score=1.0 if status == "pass" else 0.0, violations=0 if status == "pass" else 1,
+                   evidence=evidence, evidence_total=total)
+
+
+def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    if ledger is None:
+        return _ledger_missing(cc, ctx, c.ledger)
+    rows = ctx.scoped(ledger, ctx.matched(cc.population), c.year, True)
+    sums: dict[tuple, float] = defaultdict(float)
+    for i in rows:
+        record = ledger.records[i]
+        year = ctx.year_of(ledger, i, c.year) if c.per_year else None
+        sums[(str(record.get(c.group_by)), year)] += float(record.get(c.sum) or 0)
+    members: list[tuple[str, Ledger | None, int | None]] = []
+    if c.population is not None:
+        pop_ledger = ctx.ledger(c.population.ledger)
+        if pop_ledger is None:
+            return _ledger_missing(cc, ctx, c.population.ledger)
+        key = c.population_key or c.group_by
+        for i in ctx.matched(cc.numerator):
+            members.append((str(pop_ledger.records[i].get(key)), pop_ledger, i))
+    else:
+        members = [(g, None, None) for g in sorted({g for g, _ in sums})]
+    if not members:
+        return _missing(cc, ctx, "没有需要统计的对象")
+    years = ctx.period.years if c.per_year else [None]
+    results: list[YearResult] = []
+    failing: list[tuple[str, Ledger | None, int | None, int | None, float]] = []
+    for year in years:
+        limit, ref_label = ctx.threshold(c.value, year)
+        short = 0
+        for member, pl, pi in members:
+            total = sums.get((member, year), 0.0)
+            if limit is None or not OPS[c.op](round(total, 9), limit):
+                short += 1
+                failing.append((member, pl, pi, year, total))
+        if year is not None:
+            status = "pass" if short == 0 else "fail"
+            results.append(YearResult(year=year, status=status, actual=f"{len(members) - short}/{len(members)} 人达标",
+                                      required=f"每人 {OP_ZH[c.op]} {num(limit) if limit is not None else ref_label}"))
+    sum_title = ctx.rules.ledgers.ledgers[ledger.name].fields[c.sum].title
+    evidence = []
+    for member, pl, pi, year, total in sorted(failing, key=lambda t: (t[0], t[3] or 0))[: ctx.max_citations]:
+        where = f"{year}年" if year else "创建周期内"
+        if pl is not None:
+            evidence.append(Citation(ledger=pl.name, file=pl.file, row=pl.rows[pi], id=member, sheet=pl.sheet,
+                                     note=f"{where}{sum_title}合计 {num(total)}"))
+        else:
+            evidence.append(Citation(ledger=ledger.name, file=ledger.file, id=member, note=f"{where}{sum_title}合计 {num(total)}"))
+    required = f"每人每年{sum_title} {OP_ZH[c.op]} {num(ctx.threshold(c.value, None)[0] or 0)}"
+    if c.per_year:
+        actual = ";".join(f"{r.year}年 {r.actual}" for r in results)
+        return _fold_years(cc, results, len(failing), evidence, len(failing), actual, required)
+    status = "pass" if not failing else "fail"
+    return _result(cc, status, actual=f"{len(members) - len(failing)}/{len(members)} 达标", required=required,
+                   score=1.0 if status == "pass" else 0.0, violations=len(failing), evidence=evidence, evidence_total=len(failing))
+
+
+# ---------------------------------------------------------------- incidents and review
+
+
+def check_no_incident(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    incidents = ctx.scoped(ledger, ctx.matched(cc.population), None) if ledger is not None else []
+    if incidents:
+        evidence, total = ctx.cite(ledger, incidents, lambda i: (ledger.records[i].get("description") or "")[:80])
+        return _result(cc, "fail", actual=f"发生 {len(incidents)} 起", required="创建周期内未发生", violations=len(incidents),
+                       evidence=evidence, evidence_total=total)
+    attest = ctx.attested(cc.attest)
+    if not attest:
+        return _result(cc, "missing_evidence", actual="台账无记录,但未出具情况说明", required="创建周期内未发生,并出具情况说明",
+                       message=f"请在情况说明中出具事项代码为 {c.attestation} 的书面说明")
+    att = ctx.ledger("attestations")
+    evidence, total = ctx.cite(att, attest, lambda i: (att.records[i].get("statement") or "")[:80])
+    return _result(cc, "pass", actual="未发生(已出具情况说明)", required="创建周期内未发生,并出具情况说明", score=1.0,
+                   evidence=evidence, evidence_total=total)
+
+
+def check_review(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    evidence: list[Citation] = []
+    total = 0
+    for pred in cc.gather:
+        ledger = ctx.ledger(ctx.rules.predicates[pred].ledger)
+        if ledger is None:
+            continue
+        found, n = ctx.cite(ledger, ctx.scoped(ledger, ctx.matched(pred), None), lambda i, lg=ledger: _describe(lg, i))
+        evidence.extend(found)
+        total += n
+    return _result(cc, "needs_review", actual=f"已收集 {total} 条相关材料", required="评估人员核查判定", message=cc.check.prompt,
+                   evidence=evidence, evidence_total=total)
+
+
+KINDS: dict[str, Callable[[CompiledCheck, Context], CheckResult]] = {
+    "rate": check_rate,
+    "deadline": check_rate,
+    "count": check_count,
+    "document": check_document,
+    "value": check_value,
+    "ratio": check_ratio,
+    "group_sum": check_group_sum,
+    "no_incident": check_no_incident,
+    "review": check_review,
+}
+
+
+def evaluate_check(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    try:
+        return KINDS[cc.check.kind](cc, ctx)
+    except Exception as exc:  # noqa: BLE001 - a defect in one check must not sink the whole report
+        return _result(cc, "error", message=f"检查执行出错:{type(exc).__name__}: {exc}")

@@ -1,0 +1,93 @@
+"""Orchestration: package + rules (+ profile) -> ScoreResult.
+
+evidence intake -> facts -> rules backend (durable_rules or Python) -> check kinds -> scoring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine import __version__
+from engine.evaluate.backends import Backend, get_backend
+from engine.evaluate.checks import Context, evaluate_check
+from engine.evaluate.facts import build_facts
+from engine.evaluate.scoring import score_indicator, summarise
+from engine.evaluate.workdays import package_calendar
+from engine.results import AttachmentFile, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
+from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
+from engine.rules.compiler import CompiledRules, compile_rules
+from engine.rules.profiles import TailoredCatalog, tailor
+from evidence.package import EvidencePackage, load_package
+from evidence.schema import LedgerCatalog, load_ledger_catalog
+
+_COMPILED: dict[tuple[str, int], CompiledRules] = {}
+
+
+def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | None = None,
+               profile: str | Path | None = "base") -> CompiledRules:
+    """Load and compile the rules, tailored by ``profile`` (name under profiles/ or a path; None = untailored)."""
+    ledgers = ledgers or load_ledger_catalog()
+    catalog = load_catalog(rules_dir)
+    if profile is not None:
+        catalog = tailor(catalog, profile)
+    key = (catalog.digest, id(ledgers))
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_rules(catalog, ledgers)
+    return _COMPILED[key]
+
+
+def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:
+    backend = backend or get_backend()
+    catalog: Catalog = rules.catalog
+    calendar = package_calendar(package.root)
+    facts = build_facts(rules, package, calendar)
+    matches = backend.match(rules, facts)
+    references = {k: dict(v) for k, v in catalog.edition.references.items()}
+    for key, table in package.unit.references.items():
+        references.setdefault(key, {}).update(table)
+    ctx = Context(package=package, rules=rules, matches=matches, facts=facts, references=references)
+    items = []
+    for ind in catalog.indicators:
+        checks = [evaluate_check(rules.checks[(ind.no, c.id)], ctx) for c in ind.checks]
+        applicable, reason = True, None
+        if package.unit.type not in ind.applicability.unit_types:
+            applicable, reason = False, f"本指标不适用于{package.unit.type}级单位"
+            if isinstance(catalog, TailoredCatalog) and (ind.no, package.unit.type) in catalog.na_reasons:
+                reason += f"(剪裁方案:{catalog.na_reasons[(ind.no, package.unit.type)]})"
+        subject = ind.applicability.not_applicable_if_attested
+        if applicable and subject and ctx.attested(rules.item_attest.get(ind.no)):
+            applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
+        items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason,
+                                     pending_policy=catalog.edition.pending_review))
+    summary, categories = summarise(catalog, items, catalog.edition.pending_review)
+    unit = package.unit
+    return ScoreResult(
+        run=RunInfo(tool="scorecard", version=__version__, rules_edition=catalog.edition.id, rules_name=catalog.edition.name,
+                    rules_digest=catalog.base_digest if isinstance(catalog, TailoredCatalog) else catalog.digest,
+                    profile=catalog.profile.id if isinstance(catalog, TailoredCatalog) else profile,
+                    profile_digest=catalog.profile_digest if isinstance(catalog, TailoredCatalog) else None,
+                    evidence_digest=package.digest),
+        unit=UnitSummary(name=unit.name, type=unit.type, region=unit.region, period_start=unit.period.start.isoformat(),
+                         period_end=unit.period.end.isoformat(),
+                         inspection_date=unit.inspection_date.isoformat() if unit.inspection_date else None),
+        summary=summary,
+        categories=categories,
+        indicators=items,
+        warnings=[p.format() for p in package.warnings],
+        evidence=manifest(package),
+    )
+
+
+def manifest(package: EvidencePackage) -> EvidenceManifest:
+    """Every ledger file and attachment behind the result, in a fixed order (ledger name; attachment path)."""
+    ledgers = [LedgerFile(ledger=name, title=lg.title, file=lg.file, sheet=lg.sheet, sha256=lg.sha256, records=len(lg.records))
+               for name, lg in sorted(package.ledgers.items())]
+    attachments = [AttachmentFile(doc_id=a.doc_id, path=a.path, sha256=a.sha256, size=a.size)
+                   for a in sorted(package.attachments, key=lambda a: (a.path, a.doc_id))]
+    return EvidenceManifest(ledgers=ledgers, attachments=attachments)
+
+
+def score_path(path: Path | str, rules_dir: Path | str = DEFAULT_RULES, backend: str = "auto") -> ScoreResult:
+    rules = load_rules(rules_dir)
+    package = load_package(Path(path), rules.ledgers)
+    return score(package, rules, get_backend(backend))

@@ -1,0 +1,75 @@
+"""Generate ``evidence/FORMAT.md`` from the ledger definitions and the codes the rules use."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from engine.rules.compiler import CompiledRules
+
+INTRO_FILE = Path(__file__).resolve().parents[2] / "evidence" / "FORMAT.intro.md"
+NOTE = "> 本文件由 `scorecard format-doc > evidence/FORMAT.md` 生成:说明部分取自 `evidence/FORMAT.intro.md`,台账与代码表取自 `evidence/ledgers.yaml` 与 `indicators/*.yaml`。\n\n"
+
+
+def render_format_doc(rules: CompiledRules) -> str:
+    intro = INTRO_FILE.read_text(encoding="utf-8").rstrip("\n")
+    head, _, rest = intro.partition("\n")
+    out = [head + "\n\n" + NOTE + rest.lstrip("\n") + "\n", "## 台账、列名与别名\n"]
+    readers: dict[str, set[int]] = defaultdict(set)
+    for (no, _), cc in rules.checks.items():
+        for p in [cc.population, cc.match, cc.numerator, cc.denominator, cc.attest, *cc.gather]:
+            if p is not None:
+                readers[rules.predicates[p].ledger].add(no)
+    for name, ld in rules.ledgers.ledgers.items():
+        used = "、".join(str(n) for n in sorted(readers.get(name, ()))) or "无"
+        out.append(f"### {ld.title}(`{name}`)\n")
+        if ld.aliases:
+            out.append(f"文件名别名:{'、'.join(ld.aliases)}。")
+        out.append(f"记录编号列:{ld.fields[ld.id_field].title}。使用该台账的指标:{used}。\n")
+        if ld.note:
+            out.append(f"{ld.note}\n")
+        out.append("| 列名 | 字段 | 类型 | 必填 | 单位/取值 | 别名 | 说明 |\n|---|---|---|---|---|---|---|")
+        for fname, fd in ld.fields.items():
+            allowed = "、".join(fd.values) if fd.values else (fd.unit or "")
+            out.append(f"| {fd.title} | `{fname}` | {fd.type} | {'是' if fd.required else ''} | {allowed} | "
+                       f"{'、'.join(fd.aliases)} | {fd.note or ''} |")
+        out.append("")
+    out.append(codes_section(rules))
+    return "\n".join(out) + "\n"
+
+
+def collect_codes(rules: CompiledRules) -> dict[str, dict[str, set[int]]]:
+    """Free-text codes the rules match exactly: document types, activity types, incident types, attestation subjects, metrics."""
+    codes: dict[str, dict[str, set[int]]] = {k: defaultdict(set) for k in ("documents", "activities", "incidents", "attestations", "metrics")}
+    field_of = {"documents": "type", "activities": "type", "incidents": "type", "attestations": "subject", "metrics": "metric"}
+    for (no, _), cc in rules.checks.items():
+        for p in [cc.population, cc.match, cc.numerator, cc.denominator, cc.attest, *cc.gather]:
+            if p is None:
+                continue
+            pred = rules.predicates[p]
+            if pred.ledger in codes:
+                for value in _values(pred.terms, field_of[pred.ledger]):
+                    codes[pred.ledger][value].add(no)
+    return codes
+
+
+def _values(terms, field):
+    for t in terms:
+        if t[0] == "any":
+            for sub in t[1]:
+                yield from _values(sub, field)
+        elif t[1] == field and t[2] in ("eq", "in"):
+            yield from (t[3] if isinstance(t[3], tuple) else (t[3],))
+
+
+def codes_section(rules: CompiledRules) -> str:
+    titles = {"documents": "材料类型(文件资料目录 · 材料类型)", "activities": "活动类型(工作活动台账 · 活动类型)",
+              "incidents": "负面事项类型(负面事项台账 · 事项类型)", "attestations": "情况说明事项代码(情况说明 · 说明事项代码)",
+              "metrics": "年度指标数据代码(年度指标数据 · 指标代码)"}
+    out = ["## 规则使用的代码\n", "以下取值须与台账中填写的内容完全一致。\n"]
+    for key, table in collect_codes(rules).items():
+        out.append(f"### {titles[key]}\n\n| 代码 | 相关指标 |\n|---|---|")
+        for code in sorted(table):
+            out.append(f"| {code} | {'、'.join(str(n) for n in sorted(table[code]))} |")
+        out.append("")
+    return "\n".join(out)

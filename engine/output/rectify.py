@@ -1,0 +1,194 @@
+"""整改清单 (rectification list): a pure function from a ScoreResult to rows.
+
+Which indicators get a row (one row per indicator, in indicator order):
+
+- status ``fail``, ``partial`` or ``error`` -> kind 整改 (rectify), state 待整改;
+- status ``missing_evidence`` -> kind 补充材料 (supply the missing material), state 待补充材料.
+
+``needs_review``, ``pass`` and ``not_applicable`` indicators get no row: a reviewer decides those first
+(the score report lists them separately).
+
+整改时限 (deadline), in order of precedence: an explicit deadline; ``issued + days`` when days is given;
+the unit's ``inspection_date`` from ``unit.yaml`` when set and not before ``issued``; otherwise ``issued + 30``
+days. ``issued`` is the
+list's date (the CLI's ``--date``, default today), so the output is deterministic for a given date.
+
+Grouping by lead unit (``group_by="lead-unit"``) groups rows by the indicator's first lead unit (牵头单位),
+groups in order of first appearance; every indicator still appears exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from engine.results import STATUS_ZH, CheckResult, IndicatorResult, ScoreResult
+
+DEFAULT_DAYS = 30
+RECTIFY_STATUSES = ("fail", "partial", "error")
+SUPPLY_STATUSES = ("missing_evidence",)
+FAILING_CHECK = ("fail", "partial", "error", "missing_evidence")
+GROUP_CHOICES = ("none", "lead-unit")
+COLUMNS = ("序号", "指标", "问题描述", "整改措施", "牵头单位/责任单位", "整改时限", "状态")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failing check of an indicator, as text plus its cited records."""
+
+    check_id: str
+    title: str
+    status: str
+    text: str
+    evidence: tuple[str, ...] = ()
+    evidence_more: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    no: int
+    indicator_no: int
+    indicator: str
+    indicator_status: str
+    kind: str
+    problem: str
+    measures: str
+    lead_units: tuple[str, ...]
+    deadline: dt.date
+    state: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def units(self) -> str:
+        return "、".join(self.lead_units)
+
+    @property
+    def group(self) -> str:
+        return self.lead_units[0] if self.lead_units else "未指定"
+
+    def cells(self) -> list[str]:
+        """The row as the seven column texts, in ``COLUMNS`` order."""
+        return [str(self.no), self.indicator, self.problem, self.measures, self.units,
+                self.deadline.isoformat(), self.state]
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    rows: tuple[Row, ...]
+
+
+@dataclass
+class RectifyList:
+    title: str
+    unit_name: str
+    unit_type: str
+    period: str
+    issued: dt.date
+    deadline_rule: str
+    rows: list[Row] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    grouped: bool = False
+    evidence_digest: str = ""
+    rules: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return COLUMNS
+
+
+def resolve_deadline(result: ScoreResult, issued: dt.date, deadline: dt.date | None = None,
+                     days: int | None = None) -> tuple[dt.date, str]:
+    """The deadline and a Chinese sentence saying where it comes from."""
+    if deadline is not None:
+        return deadline, "指定整改时限"
+    if days is not None:
+        return issued + dt.timedelta(days=days), f"自清单日期起 {days} 日内"
+    if result.unit.inspection_date and dt.date.fromisoformat(result.unit.inspection_date) >= issued:
+        return dt.date.fromisoformat(result.unit.inspection_date), "下次检查日期前(unit.yaml inspection_date)"
+    return issued + dt.timedelta(days=DEFAULT_DAYS), f"自清单日期起 {DEFAULT_DAYS} 日内(默认)"
+
+
+def cite(c) -> str:
+    where = c.file + (f" 第{c.row}行" if c.row is not None else "")
+    text = f"{where} {c.id}"
+    return text + (f"({c.note})" if c.note else "")
+
+
+def finding_of(check: CheckResult) -> Finding:
+    label = STATUS_ZH.get(check.status, check.status)
+    if check.status == "missing_evidence":
+        text = f"{check.title}:{label}" + (f"——{check.message}" if check.message else "")
+    else:
+        parts = [f"实际 {check.actual}" if check.actual else "", f"要求 {check.required}" if check.required else ""]
+        text = f"{check.title}({label}):" + ";".join(p for p in parts if p)
+        if check.message:
+            text += f";{check.message}"
+        years = [f"{y.year}年 实际 {y.actual},要求 {y.required}" for y in check.years if y.status == "fail"]
+        if years:
+            text += "(未达标年度:" + ";".join(years) + ")"
+    more = max(check.evidence_total - len(check.evidence), 0)
+    return Finding(check.id, check.title, check.status, text, tuple(cite(c) for c in check.evidence), more)
+
+
+def problem_text(ind: IndicatorResult, findings: list[Finding]) -> str:
+    head = f"【{STATUS_ZH.get(ind.status, ind.status)},得 {_num(ind.earned)}/{_num(ind.points)} 分】"
+    if ind.message:
+        head += ind.message
+    lines = [head]
+    for i, f in enumerate(findings, 1):
+        line = f"{i}. {f.text}"
+        if f.evidence:
+            line += "。涉及记录:" + ";".join(f.evidence)
+            if f.evidence_more:
+                line += f";另有 {f.evidence_more} 条"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def needs_row(ind: IndicatorResult) -> bool:
+    return ind.status in RECTIFY_STATUSES or ind.status in SUPPLY_STATUSES
+
+
+def build(result: ScoreResult, issued: dt.date, deadline: dt.date | None = None, days: int | None = None,
+          group_by: str = "none") -> RectifyList:
+    """Rows of the 整改清单 for ``result`` (see the module docstring for the rules)."""
+    if group_by not in GROUP_CHOICES:
+        raise ValueError(f"group_by must be one of {GROUP_CHOICES}")
+    due, rule = resolve_deadline(result, issued, deadline, days)
+    drafts: list[tuple[IndicatorResult, list[Finding]]] = []
+    for ind in result.indicators:
+        if needs_row(ind):
+            drafts.append((ind, [finding_of(c) for c in ind.checks if c.status in FAILING_CHECK]))
+    if group_by == "lead-unit":
+        order: dict[str, int] = {}
+        for ind, _ in drafts:
+            order.setdefault(ind.lead_units[0] if ind.lead_units else "未指定", len(order))
+        drafts.sort(key=lambda d: order[d[0].lead_units[0] if d[0].lead_units else "未指定"])
+    rows = []
+    for n, (ind, findings) in enumerate(drafts, 1):
+        supply = ind.status in SUPPLY_STATUSES
+        measures = ind.remediation.strip()
+        if supply:
+            measures = "补充提交相关材料(台账、文件或情况说明)。" + measures
+        rows.append(Row(no=n, indicator_no=ind.no, indicator=f"{ind.no}. {ind.title}", indicator_status=ind.status,
+                        kind="补充材料" if supply else "整改", problem=problem_text(ind, findings), measures=measures,
+                        lead_units=tuple(ind.lead_units), deadline=due, state="待补充材料" if supply else "待整改",
+                        findings=tuple(findings)))
+    groups: list[Group] = []
+    for row in rows:
+        if groups and groups[-1].name == row.group:
+            groups[-1] = Group(row.group, groups[-1].rows + (row,))
+        else:
+            groups.append(Group(row.group, (row,)))
+    return RectifyList(
+        title=f"{result.unit.name}法治政府建设示范创建整改清单",
+        unit_name=result.unit.name, unit_type=result.unit.type,
+        period=f"{result.unit.period_start} 至 {result.unit.period_end}",
+        issued=issued, deadline_rule=rule, rows=rows, groups=groups, grouped=group_by == "lead-unit",
+        evidence_digest=result.run.evidence_digest, rules=f"{result.run.rules_name}({result.run.rules_edition})",
+    )

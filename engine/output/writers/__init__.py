@@ -1,0 +1,38 @@
+"""Writers for the 整改清单: XLSX, DOCX (binary) and Markdown/HTML (Jinja2 templates)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from engine.output.rectify import RectifyList
+
+FORMATS = ("xlsx", "docx", "md", "html")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Drop characters that XML (XLSX/DOCX) cannot hold; keep tab, CR and LF."""
+    return _XML_INVALID.sub("", text)
+
+
+def write(rlist: RectifyList, fmt: str, output: Path, template_dir: Path | None = None) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        from engine.output.writers.xlsx import write_xlsx
+
+        write_xlsx(rlist, output)
+    elif fmt == "docx":
+        from engine.output.writers.docx import write_docx
+
+        write_docx(rlist, output)
+    elif fmt in ("md", "html"):
+        output.write_text(render_text(rlist, fmt, template_dir), encoding="utf-8")
+    else:
+        raise ValueError(f"unknown format {fmt}")
+
+
+def render_text(rlist: RectifyList, fmt: str, template_dir: Path | None = None) -> str:
+    from engine.output.render import environment
+
+    return environment(template_dir).get_template(f"rectify.{fmt}.j2").render(l=rlist)

@@ -1,0 +1,162 @@
+"""Review worksheet (核查工作表): every ``needs_review`` item with its gathered evidence, as .xlsx.
+
+The evaluator fills in the columns 核查结论 / 得分 / 理由 / 核查人 / 核查日期 / 查阅证据; the file is
+then accepted by ``scorecard score PKG --review FILE.xlsx``. Rows without a 核查结论 are skipped.
+Every cell written from evidence or rules is a string cell (never a formula), whatever its first character.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import ValidationError
+
+from engine.errors import InputError, Problem
+from engine.results import STATUS_ZH, ScoreResult
+from engine.review.verdicts import LocatedVerdict, Verdict
+
+SHEET = "人工核查"
+COLUMNS = [
+    ("indicator", "指标序号", 10),
+    ("check", "检查项", 14),
+    ("title", "指标名称", 28),
+    ("max_points", "分值", 8),
+    ("automated", "自动评估结论", 14),
+    ("prompt", "核查要点", 50),
+    ("gathered", "已收集证据", 60),
+    ("verdict", "核查结论(通过/未通过/部分通过)", 18),
+    ("points", "得分", 8),
+    ("reason", "理由", 30),
+    ("reviewer", "核查人", 12),
+    ("date", "核查日期(YYYY-MM-DD)", 16),
+    ("evidence", "查阅证据(分号分隔)", 30),
+]
+INPUT_KEYS = ("verdict", "points", "reason", "reviewer", "date", "evidence")
+_HEADERS = {title: key for key, title, _ in COLUMNS}
+
+
+def sheet_rows(result: ScoreResult) -> list[dict]:
+    rows = []
+    for item in result.indicators:
+        if item.status != "needs_review":
+            continue
+        reviews = [c for c in item.checks if c.kind == "review"]
+        prompts = "\n".join(f"[{c.id}] {c.title}:{c.message or c.required or ''}".rstrip(":") for c in reviews)
+        gathered = []
+        for c in item.checks:
+            for cit in c.evidence:
+                where = f"{cit.file}" + (f" 第{cit.row}行" if cit.row else "")
+                gathered.append(f"{cit.ledger}/{cit.id}({where})" + (f" {cit.note}" if cit.note else ""))
+            if c.evidence_total > len(c.evidence):
+                gathered.append(f"……另有 {c.evidence_total - len(c.evidence)} 条({c.id})")
+        rows.append({"indicator": item.no, "check": "", "title": item.title, "max_points": item.points,
+                     "automated": STATUS_ZH[item.status], "prompt": prompts,
+                     "gathered": "\n".join(dict.fromkeys(gathered)) or "(未收集到台账记录)"})
+    return rows
+
+
+def write_sheet(result: ScoreResult, path: Path) -> int:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    for col, (_, title, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=col)
+        _text(cell, title)
+        cell.font = Font(bold=True)
+        ws.column_dimensions[cell.column_letter].width = width
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    rows = sheet_rows(result)
+    for r, row in enumerate(rows, start=2):
+        for col, (key, _, _) in enumerate(COLUMNS, start=1):
+            cell = ws.cell(row=r, column=col)
+            value = row.get(key)
+            if key in ("indicator", "max_points"):
+                cell.value = value
+            elif value is not None:
+                _text(cell, str(value))
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if key in INPUT_KEYS:
+                cell.fill = fill
+    if rows:
+        dv = DataValidation(type="list", formula1='"通过,未通过,部分通过"', allow_blank=True)
+        ws.add_data_validation(dv)
+        col = [k for k, _, _ in COLUMNS].index("verdict") + 1
+        dv.add(f"{ws.cell(row=2, column=col).coordinate}:{ws.cell(row=len(rows) + 1, column=col).coordinate}")
+    ws.freeze_panes = "C2"
+    info = wb.create_sheet("说明")
+    for r, line in enumerate([
+        f"单位:{result.unit.name}",
+        f"规则版本:{result.run.rules_edition};剪裁方案:{result.run.profile}({result.run.profile_digest or ''})",
+        f"证据包摘要:{result.run.evidence_digest}",
+        "填写黄色列:核查结论填 通过/未通过/部分通过;部分通过须填得分;核查人、核查日期必填。",
+        "未填核查结论的行不导入。填好后:scorecard score 证据包 --review 本文件.xlsx",
+    ], start=1):
+        _text(info.cell(row=r, column=1), line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return len(rows)
+
+
+def _text(cell, value: str) -> None:
+    """A string cell, never a formula: openpyxl would store '=…' as a formula, so force the type."""
+    cell.value = value
+    cell.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
+
+
+def read_sheet(path: Path):
+    shown = str(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is an input problem
+        raise InputError(Problem(shown, f"无法读取 Excel 文件({type(exc).__name__})", code="review")) from None
+    if SHEET not in wb.sheetnames:
+        raise InputError(Problem(shown, f"缺少工作表「{SHEET}」", expected=SHEET, code="review"))
+    ws = wb[SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows:
+        return []
+    header = [_HEADERS.get(str(h).strip() if h is not None else "") for h in rows[0]]
+    missing = [title for key, title, _ in COLUMNS if key in ("indicator", "verdict", "reviewer", "date")
+               and key not in header]
+    if missing:
+        raise InputError(Problem(shown, f"缺少列:{'、'.join(missing)}", sheet=SHEET, row=1, code="review"))
+    out, problems = [], []
+    for r, values in enumerate(rows[1:], start=2):
+        rec = {k: v for k, v in zip(header, values) if k}
+        if rec.get("verdict") is None or not str(rec.get("verdict")).strip():
+            continue
+        data = {"indicator": rec.get("indicator"), "verdict": str(rec["verdict"]).strip(),
+                "reviewer": _str(rec.get("reviewer")), "date": _date(rec.get("date")),
+                "reason": _str(rec.get("reason")), "evidence": _str(rec.get("evidence")) or []}
+        if rec.get("check") not in (None, ""):
+            data["check"] = str(rec["check"]).strip()
+        if rec.get("points") not in (None, ""):
+            data["points"] = rec["points"]
+        try:
+            out.append(LocatedVerdict(Verdict.model_validate(data), shown, r, SHEET))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(x) for x in err.get("loc", ()))
+                problems.append(Problem(shown, f"核查结论填写有误:{err.get('msg')}", row=r, column=field, sheet=SHEET,
+                                        value=None if err.get("input") is None else str(err.get("input")),
+                                        code="review"))
+    wb.close()
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _str(value) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
+
+
+def _date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
