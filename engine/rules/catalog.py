@@ -12,7 +12,19 @@ from engine.errors import InputError, Problem
 from engine.rules.model import Edition, Indicator
 from engine.yamlio import parse_yaml_bytes, read_file_bytes, validation_problems
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def data_root() -> Path:
+    """Where indicators/, templates/ and profiles/ are: ``engine/_data`` in an installed wheel (setup.py copies
+    them there), else the source tree (a checkout or an editable install)."""
+    from importlib.resources import files
+
+    packaged = files("engine") / "_data"
+    if packaged.is_dir() and (packaged / "indicators").is_dir():
+        return Path(str(packaged)).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+ROOT = data_root()
 DEFAULT_RULES = ROOT / "indicators"
 _INDICATOR_LIST = TypeAdapter(list[Indicator])
 
