@@ -231,6 +231,7 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="跳过的负载,如 W2,W3")
     ap.add_argument("--child-parse")
     ap.add_argument("--child-naive")
+    ap.add_argument("--child-prepare", action="store_true")
     args = ap.parse_args()
     if args.child_parse:
         return child_parse(args.child_parse)
@@ -240,11 +241,18 @@ def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     skip = {s.strip().upper() for s in args.skip.split(",") if s.strip()}
     units = args.w3_units or (50 if args.quick else 1000)
+    if args.child_prepare:
+        paths = [w1_package(), w2_package(args.w2_rows) if "W2" not in skip else None,
+                 w3_packages(units) if "W3" not in skip else None]
+        print(json.dumps([str(p) if p else None for p in paths]))
+        return None
     t0 = time.perf_counter()
     print("准备数据(engine/synth.py 生成,缓存于 bench/.data)……", file=sys.stderr, flush=True)
-    w1 = w1_package()
-    w2 = w2_package(args.w2_rows) if "W2" not in skip else None
-    w3 = w3_packages(units) if "W3" not in skip else None
+    # Generated in a child process: a child forked later from a parent that once held the million-row package
+    # would report the parent's peak as its own ru_maxrss (Linux keeps the pre-exec high-water mark).
+    prep = subprocess.run([sys.executable, __file__, "--child-prepare", "--w2-rows", str(args.w2_rows), "--skip",
+                           args.skip] + (["--w3-units", str(units)]), stdout=subprocess.PIPE, text=True, check=True)
+    w1, w2, w3 = (Path(p) if p else None for p in json.loads(prep.stdout.strip().splitlines()[-1]))
     print(f"数据就绪 {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
 
     lines = []
