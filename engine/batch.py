@@ -30,6 +30,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.rules.catalog import DEFAULT_RULES
+from evidence.sheetfit import display_width, row_height
 
 FAILING = ("fail", "partial", "error")  # as in the report's 未达标事项
 CRASH_HOOK_ENV = "SCORECARD_TEST_CRASH_ON"  # tests only: a worker exits hard when a package path contains this text
@@ -332,26 +333,43 @@ def write_csv(path: Path, header: list[str], body: list[list]) -> None:
     path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))  # BOM: Excel opens Chinese CSV correctly
 
 
+def _cell_text(v) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _num(v)
+    return "" if v is None else str(v)
+
+
 def write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
     import xlsxwriter
 
     tmp = path.with_name(f".{path.name}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"created": XLSX_EPOCH, "title": "法治政府建设示范创建批量评估"})
-    bold = wb.add_format({"bold": True})
+    bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1, "bg_color": "#D9E1F2"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     for name, header, body in sheets:
         ws = wb.add_worksheet(name)
+        widths = [min(36.0, max(8.0, min(display_width(str(h)), 14) + 2,
+                                *(display_width(_cell_text(r[c])) + 2 for r in body))) for c, h in enumerate(header)]
         for col, h in enumerate(header):
             ws.write_string(0, col, str(h), bold)
+            ws.set_column(col, col, widths[col])
+        ws.set_row(0, row_height(zip(header, widths)))
         for r, row in enumerate(body, start=1):
             for col, v in enumerate(row):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    ws.write_number(r, col, v)
+                    ws.write_number(r, col, v, wrap)
                 elif v is None or v == "":
-                    continue
+                    ws.write_blank(r, col, None, wrap)
                 else:
-                    ws.write_string(r, col, str(v))
+                    ws.write_string(r, col, str(v), wrap)
+            ws.set_row(r, row_height((_cell_text(v), w) for v, w in zip(row, widths)))
         ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C第 &P 页,共 &N 页")
     wb.close()
     os.replace(tmp, path)
 

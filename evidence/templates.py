@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from evidence.schema import FieldDef, LedgerCatalog, LedgerDef
+from evidence.sheetfit import row_height
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -159,13 +160,39 @@ def write_template(path: Path, ld: LedgerDef, uses: list[tuple[int, str]]) -> No
         for col, text in enumerate(values, start=1):
             safe_text(notes.cell(row=row, column=col), text)
     row = len(ld.fields) + 3
-    safe_text(notes.cell(row=row, column=1), f"台账:{ld.title}({ld.name})。" + (ld.note or ""))
-    safe_text(notes.cell(row=row + 1, column=1), "在第一个工作表的第 2 行起逐行填写,每行一条记录;不要合并单元格,不要修改表头。")
     used = "、".join(f"{no}" for no, _ in uses) if uses else "(当前规则中没有指标读取本台账)"
-    safe_text(notes.cell(row=row + 2, column=1), f"服务的指标序号:{used}")
-    for letter, width in zip("ABCDEFGH", (22, 22, 30, 10, 8, 30, 20, 40)):
+    lines = [f"台账:{ld.title}({ld.name})。" + (ld.note or ""),
+             "在第一个工作表的第 2 行起逐行填写,每行一条记录;不要合并单元格,不要修改表头。",
+             f"服务的指标序号:{used}"]
+    widths = (16, 26, 26, 8, 8, 30, 20, 36)
+    for letter, width in zip("ABCDEFGH", widths):
         notes.column_dimensions[letter].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r in range(1, len(ld.fields) + 2):
+        for c in range(1, len(head) + 1):
+            notes.cell(row=r, column=c).alignment = wrap
+        notes.row_dimensions[r].height = row_height(
+            (notes.cell(row=r, column=c).value, w) for c, w in enumerate(widths, start=1))
+    for i, line in enumerate(lines):
+        safe_text(notes.cell(row=row + i, column=1), line)
+        notes.cell(row=row + i, column=1).alignment = wrap
+        notes.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=len(head))
+        notes.row_dimensions[row + i].height = row_height([(line, sum(widths))])
+    for sheet in (ws, notes):
+        print_setup(sheet)
+    ws.row_dimensions[1].height = row_height(
+        (fd.title, ws.column_dimensions[get_column_letter(c)].width) for c, fd in enumerate(ld.fields.values(), 1))
     wb.save(path)
+
+
+def print_setup(ws) -> None:
+    """A4 landscape, one page wide, header row repeated, page numbers."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
 
 def unit_yaml(name: str, unit_type: str, start: dt.date, end: dt.date, region: str = "") -> str:

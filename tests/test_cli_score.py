@@ -73,7 +73,7 @@ def test_pending_review_points_are_stated(weak):
 def test_markdown_report_flags_the_late_release():
     out = run("score", EXAMPLES / "weak-town", "--format", "md")
     assert out.exit_code == 0
-    assert "E-00001" in out.stdout and "实际 7 小时(要求 ≤ 5 小时)" in out.stdout
+    assert "E-00001" in out.stdout and "超出时限 2 小时(实际用时 7 小时,时限 5 小时)" in out.stdout
 
 
 def test_fail_under_exit_codes(tmp_path):

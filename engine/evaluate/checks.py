@@ -294,9 +294,21 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
             return "起算日期未填写"
         if value < 0 and isinstance(c.start, str):
             return f"{defs[c.end].title}早于{defs[c.start].title},时间记录有误"
-        return f"实际 {num(value)} {UNIT_ZH[c.unit]}(要求 {OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]})"
+        return deadline_words(value, c.op, c.limit, UNIT_ZH[c.unit])
 
     return note
+
+
+def deadline_words(value: float, op: str, limit: float, unit: str) -> str:
+    """A deadline finding as a clerk says it: 超期 15 日, 超出时限 2 小时(实际 7 小时,时限 5 小时)."""
+    if op in ("<=", "<") and value > limit:
+        over = value - limit
+        if limit == 0:
+            return f"超期 {num(over)} {unit}"
+        return f"超出时限 {num(over)} {unit}(实际用时 {num(value)} {unit},时限 {num(limit)} {unit})"
+    if op in (">=", ">") and value < limit:
+        return f"不足 {num(limit - value)} {unit}(实际 {num(value)} {unit},应不少于 {num(limit)} {unit})"
+    return f"实际 {num(value)} {unit}(要求 {OP_ZH[op]} {num(limit)} {unit})"
 
 
 def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int]) -> str:
@@ -347,6 +359,10 @@ def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, u
         status = "pass" if OPS[op](n, value) else "fail"
         span = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
         results.append(YearResult(year=label_year, status=status, actual=f"{span} {n} {unit}", required=f"{OP_ZH[op]} {num(value)} {unit}"))
+    failing = [(lo, hi) for (lo, hi), r in zip(_windows(years, every, per_year), results) if r.status == "fail"]
+    if failing and (per_year or every):  # cite the records of the failing years only, not the compliant ones
+        indices = [i for lo, hi in failing for y in range(lo, hi + 1) for i in by_year.get(y, [])]
+        indices = sorted(set(indices))
     evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
     per = f"每{every}年" if every else ("每年" if per_year else "创建周期内")
     required = f"{per} {OP_ZH[op]} {num(value)} {unit}"

@@ -13,14 +13,17 @@ the unit's ``inspection_date`` from ``unit.yaml`` when set and not before ``issu
 days. ``issued`` is the
 list's date (the CLI's ``--date``, default today), so the output is deterministic for a given date.
 
-Grouping by lead unit (``group_by="lead-unit"``) groups rows by the indicator's first lead unit (牵头单位),
-groups in order of first appearance; every indicator still appears exactly once.
+Grouping by lead unit (``group_by="lead-unit"``) gives one row per (indicator, lead unit): an indicator led
+jointly by 党政办 and 司法所 appears once under each, so every co-lead unit gets its items. Groups are in order
+of first appearance. ``split`` makes one list per lead unit (``scorecard rectify --split DIR``).
+
+Every row starts in state 待整改; the tracking workbook (XLSX) lets the unit move it through ``STATES``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.results import STATUS_ZH, CheckResult, IndicatorResult, ScoreResult
 
@@ -29,7 +32,10 @@ RECTIFY_STATUSES = ("fail", "partial", "error")
 SUPPLY_STATUSES = ("missing_evidence",)
 FAILING_CHECK = ("fail", "partial", "error", "missing_evidence")
 GROUP_CHOICES = ("none", "lead-unit")
-COLUMNS = ("序号", "指标", "问题描述", "整改措施", "牵头单位/责任单位", "整改时限", "状态")
+COLUMNS = ("序号", "指标", "类别", "问题描述", "整改措施", "牵头单位", "整改时限", "状态")
+TRACK_COLUMNS = ("责任人", "进展情况", "完成日期", "佐证材料")
+STATES = ("待整改", "整改中", "已整改", "已销号", "逾期")
+NO_UNIT = "未指定"
 
 
 @dataclass(frozen=True)
@@ -57,18 +63,24 @@ class Row:
     deadline: dt.date
     state: str
     findings: tuple[Finding, ...] = ()
+    lead_unit: str | None = None  # the unit this row is for, when rows are per lead unit
 
     @property
     def units(self) -> str:
-        return "、".join(self.lead_units)
+        if self.lead_unit is None:
+            return "、".join(self.lead_units) or NO_UNIT
+        others = [u for u in self.lead_units if u != self.lead_unit]
+        return self.lead_unit + (f"(与{'、'.join(others)}共同牵头)" if others else "")
 
     @property
     def group(self) -> str:
-        return self.lead_units[0] if self.lead_units else "未指定"
+        if self.lead_unit is not None:
+            return self.lead_unit
+        return self.lead_units[0] if self.lead_units else NO_UNIT
 
     def cells(self) -> list[str]:
-        """The row as the seven column texts, in ``COLUMNS`` order."""
-        return [str(self.no), self.indicator, self.problem, self.measures, self.units,
+        """The row as the column texts, in ``COLUMNS`` order."""
+        return [str(self.no), self.indicator, self.kind, self.problem, self.measures, self.units,
                 self.deadline.isoformat(), self.state]
 
 
@@ -91,6 +103,7 @@ class RectifyList:
     grouped: bool = False
     evidence_digest: str = ""
     rules: str = ""
+    lead_unit: str | None = None  # set on the lists made by ``split``
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -160,35 +173,56 @@ def build(result: ScoreResult, issued: dt.date, deadline: dt.date | None = None,
     if group_by not in GROUP_CHOICES:
         raise ValueError(f"group_by must be one of {GROUP_CHOICES}")
     due, rule = resolve_deadline(result, issued, deadline, days)
-    drafts: list[tuple[IndicatorResult, list[Finding]]] = []
+    drafts: list[tuple[IndicatorResult, list[Finding], str | None]] = []
     for ind in result.indicators:
         if needs_row(ind):
-            drafts.append((ind, [finding_of(c) for c in ind.checks if c.status in FAILING_CHECK]))
+            findings = [finding_of(c) for c in ind.checks if c.status in FAILING_CHECK]
+            if group_by == "lead-unit":
+                for unit in dict.fromkeys(ind.lead_units or [NO_UNIT]):
+                    drafts.append((ind, findings, unit))
+            else:
+                drafts.append((ind, findings, None))
     if group_by == "lead-unit":
         order: dict[str, int] = {}
-        for ind, _ in drafts:
-            order.setdefault(ind.lead_units[0] if ind.lead_units else "未指定", len(order))
-        drafts.sort(key=lambda d: order[d[0].lead_units[0] if d[0].lead_units else "未指定"])
+        for _, _, unit in drafts:
+            order.setdefault(unit, len(order))
+        drafts.sort(key=lambda d: order[d[2]])  # stable: indicator order within each unit
     rows = []
-    for n, (ind, findings) in enumerate(drafts, 1):
+    for n, (ind, findings, unit) in enumerate(drafts, 1):
         supply = ind.status in SUPPLY_STATUSES
         measures = ind.remediation.strip()
         if supply:
             measures = "补充提交相关材料(台账、文件或情况说明)。" + measures
         rows.append(Row(no=n, indicator_no=ind.no, indicator=f"{ind.no}. {ind.title}", indicator_status=ind.status,
                         kind="补充材料" if supply else "整改", problem=problem_text(ind, findings), measures=measures,
-                        lead_units=tuple(ind.lead_units), deadline=due, state="待补充材料" if supply else "待整改",
-                        findings=tuple(findings)))
+                        lead_units=tuple(ind.lead_units), deadline=due, state=STATES[0],
+                        findings=tuple(findings), lead_unit=unit))
+    return RectifyList(
+        title=f"{result.unit.name}法治政府建设示范创建整改清单",
+        unit_name=result.unit.name, unit_type=result.unit.type,
+        period=f"{result.unit.period_start} 至 {result.unit.period_end}",
+        issued=issued, deadline_rule=rule, rows=rows, groups=_groups(rows), grouped=group_by == "lead-unit",
+        evidence_digest=result.run.evidence_digest, rules=f"{result.run.rules_name}({result.run.rules_edition})",
+    )
+
+
+def _groups(rows: list[Row]) -> list[Group]:
     groups: list[Group] = []
     for row in rows:
         if groups and groups[-1].name == row.group:
             groups[-1] = Group(row.group, groups[-1].rows + (row,))
         else:
             groups.append(Group(row.group, (row,)))
-    return RectifyList(
-        title=f"{result.unit.name}法治政府建设示范创建整改清单",
-        unit_name=result.unit.name, unit_type=result.unit.type,
-        period=f"{result.unit.period_start} 至 {result.unit.period_end}",
-        issued=issued, deadline_rule=rule, rows=rows, groups=groups, grouped=group_by == "lead-unit",
-        evidence_digest=result.run.evidence_digest, rules=f"{result.run.rules_name}({result.run.rules_edition})",
-    )
+    return groups
+
+
+def split(rlist: RectifyList) -> dict[str, RectifyList]:
+    """One list per lead unit (``rlist`` built with ``group_by="lead-unit"``), rows renumbered from 1."""
+    if not rlist.grouped:
+        raise ValueError("split needs a list built with group_by='lead-unit'")
+    out: dict[str, RectifyList] = {}
+    for group in rlist.groups:
+        rows = [replace(r, no=i) for i, r in enumerate(group.rows, 1)]
+        out[group.name] = replace(rlist, title=f"{rlist.title}({group.name})", rows=rows, groups=_groups(rows),
+                                  grouped=False, lead_unit=group.name)
+    return out

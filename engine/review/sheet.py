@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from engine.errors import InputError, Problem
 from engine.results import STATUS_ZH, ScoreResult
 from engine.review.verdicts import LocatedVerdict, Verdict
+from evidence.sheetfit import row_height
 
 SHEET = "人工核查"
 COLUMNS = [
@@ -35,6 +36,7 @@ COLUMNS = [
     ("date", "核查日期(YYYY-MM-DD)", 16),
     ("evidence", "查阅证据(分号分隔)", 30),
 ]
+GATHERED_SHOWN = 12
 INPUT_KEYS = ("verdict", "points", "reason", "reviewer", "date", "evidence")
 _HEADERS = {title: key for key, title, _ in COLUMNS}
 
@@ -53,9 +55,12 @@ def sheet_rows(result: ScoreResult) -> list[dict]:
                 gathered.append(f"{cit.ledger}/{cit.id}({where})" + (f" {cit.note}" if cit.note else ""))
             if c.evidence_total > len(c.evidence):
                 gathered.append(f"……另有 {c.evidence_total - len(c.evidence)} 条({c.id})")
+        gathered = list(dict.fromkeys(gathered))
+        if len(gathered) > GATHERED_SHOWN:  # a row must fit on one printed page; the report lists them all
+            gathered = gathered[:GATHERED_SHOWN] + [f"……另有 {len(gathered) - GATHERED_SHOWN} 条,见评估报告"]
         rows.append({"indicator": item.no, "check": "", "title": item.title, "max_points": item.points,
                      "automated": STATUS_ZH[item.status], "prompt": prompts,
-                     "gathered": "\n".join(dict.fromkeys(gathered)) or "(未收集到台账记录)"})
+                     "gathered": "\n".join(gathered) or "(未收集到台账记录)"})
     return rows
 
 
@@ -81,13 +86,20 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if key in INPUT_KEYS:
                 cell.fill = fill
+        ws.row_dimensions[r].height = row_height((row.get(key), width) for key, _, width in COLUMNS)
     if rows:
         dv = DataValidation(type="list", formula1='"通过,未通过,部分通过"', allow_blank=True)
         ws.add_data_validation(dv)
         col = [k for k, _, _ in COLUMNS].index("verdict") + 1
         dv.add(f"{ws.cell(row=2, column=col).coordinate}:{ws.cell(row=len(rows) + 1, column=col).coordinate}")
     ws.freeze_panes = "C2"
+    ws.row_dimensions[1].height = row_height((title, width) for _, title, width in COLUMNS)
+    for col in range(1, len(COLUMNS) + 1):
+        ws.cell(row=1, column=col).alignment = Alignment(wrap_text=True, vertical="center")
+    _print_setup(ws)
     info = wb.create_sheet("说明")
+    info.column_dimensions["A"].width = 100
+    _print_setup(info)
     for r, line in enumerate([
         f"单位:{result.unit.name}",
         f"规则版本:{result.run.rules_edition};剪裁方案:{result.run.profile}({result.run.profile_digest or ''})",
@@ -96,9 +108,21 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
         "未填核查结论的行不导入。填好后:scorecard score 证据包 --review 本文件.xlsx",
     ], start=1):
         _text(info.cell(row=r, column=1), line)
+        info.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        info.row_dimensions[r].height = row_height([(line, 100)])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return len(rows)
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, one page wide, header row repeated, page numbers (LibreOffice and Excel both honour these)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
 
 def _text(cell, value: str) -> None:

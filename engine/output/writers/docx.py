@@ -14,7 +14,7 @@ from docx.shared import Cm, Pt
 from engine.output.rectify import COLUMNS, RectifyList
 from engine.output.writers import clean
 
-WIDTHS_CM = (1.2, 3.6, 9.5, 6.0, 2.6, 2.2, 1.9)
+WIDTHS_CM = (1.0, 3.4, 1.4, 8.6, 5.6, 2.6, 2.0, 1.5)
 FONT = "宋体"
 
 
@@ -75,7 +75,7 @@ def write_docx(rlist: RectifyList, output: Path) -> None:
         for row in group.rows:
             cells = table.add_row().cells
             for i, text in enumerate(row.cells()):
-                _set(cells[i], text, center=i in (0, 5, 6))
+                _set(cells[i], text, center=i in (0, 2, 6, 7))
     for row in table.rows:
         if len({id(c._tc) for c in row.cells}) == len(COLUMNS):  # skip merged group rows
             for i, width in enumerate(WIDTHS_CM):
