@@ -52,6 +52,7 @@ def safe_load(text: str) -> Any:
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
+from engine.files import decode_text, read_bytes
 
 
 def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | None]:
@@ -59,20 +60,15 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | 
     return parse_yaml_bytes(read_file_bytes(path, display), display or str(path))
 
 
-def read_file_bytes(path: Path, display: str | None = None) -> bytes:
-    """A file's bytes, read once (callers that digest a file and parse it use these for both)."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(display or str(path), f"无法读取文件:{exc.strerror}", code="io")) from None
+def read_file_bytes(path: Path, display: str | None = None, root: Path | None = None) -> bytes:
+    """A file's bytes, read once (callers that digest a file and parse it use these for both), through the one
+    safe reader (``engine.files``: regular files only, inside ``root`` if given, size-capped)."""
+    return read_bytes(root, Path(path), display or str(path))
 
 
 def parse_yaml_bytes(data: bytes, name: str) -> tuple[Any, yaml.Node | None]:
     """Like ``read_yaml`` for content already read (so a file is read from disk once)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(name, f"文件不是 UTF-8 编码,无法读取({exc.reason})", code="encoding")) from None
+    text = decode_text(data, name)
     if FastLoader is not None:
         try:
             return _load_with_node(text, FastLoader)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
-from engine.yamlio import parse_yaml_bytes, read_file_bytes, validation_problems
+from engine.files import ReadBudget, check_regular, check_workbook, decode_text, list_dir, read_bytes
+from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -61,45 +63,6 @@ class EvidencePackage:
 
     def ledger(self, name: str) -> Ledger | None:
         return self.ledgers.get(name)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def decode_text(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, then GB18030 (which covers GBK and GB2312).
-
-    GB18030 decodes almost any byte string, so binary content is recognised first (NUL bytes, an Excel/zip
-    signature, control characters after decoding) and reported as a located error instead of garbage rows.
-    """
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(Problem(file, "这是 Excel 工作簿,不是 CSV 文本文件", expected="扩展名改为 .xlsx(或 .xls)后再提交",
-                                 code="encoding"))
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    elif b"\x00" in data:
-        raise InputError(Problem(file, "文件含二进制内容(NUL 字节),不是文本文件", expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK 编码的文本",
-                                 code="encoding"))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            last = exc
-            continue
-        m = _CONTROL.search(text)
-        if m is not None:
-            bad = m.start()
-            line = text.count("\n", 0, bad) + 1
-            raise InputError(Problem(file, f"文件含控制字符(U+{ord(text[bad]):04X}),不是文本文件或已损坏", row=line,
-                                     expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK 编码的文本", code="encoding"))
-        return text
-    line = data.count(b"\n", 0, last.start) + 1
-    raise InputError(Problem(file, f"无法识别文件编码(第 {last.start + 1} 字节起无法解码)", row=line,
-                             value=data[last.start:last.start + 8].hex(" "),
-                             expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK", code="encoding"))
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its ending (\r\n, \n or an old Mac \r)
@@ -185,7 +148,7 @@ class SheetTable:
     problems: list[Problem]
 
 
-def open_workbook(path: Path, rel: str):
+def open_workbook(data: bytes, rel: str):
     """Open a workbook with python-calamine (Rust; reads .xlsx/.xls/.xlsb/.ods).
 
     Chosen over openpyxl for speed (5x). Measured with bench/bench_intake.py on a 200,000-row x 8-column ledger
@@ -193,10 +156,12 @@ def open_workbook(path: Path, rel: str):
     openpyxl read_only 10,269 rows/s (19.48 s), GB18030 CSV 26,169 rows/s (7.64 s, before the ISO-date fast path).
     calamine hands back real date/datetime cells, reads .xls/.xlsb/.ods too, and reports merged ranges.
     """
+    import io
+
     from python_calamine import CalamineWorkbook
 
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))  # the bytes already read (and checked) once
     except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
         raise InputError(Problem(rel, f"无法读取 Excel 文件:{type(exc).__name__}", value=str(exc)[:200],
                                  expected="Excel 2007 及以上版本保存的 .xlsx 文件(或 .xls/.ods)", code="xlsx")) from None
@@ -250,39 +215,70 @@ def read_sheet(workbook, sheet: str, rel: str) -> SheetTable:
     return SheetTable(sheet, header, rows, problems)
 
 
-def read_workbook(path: Path, rel: str, catalog: LedgerCatalog) -> tuple[list[tuple[str, SheetTable]], list[Problem]]:
+def read_workbook(path: Path, rel: str, catalog: LedgerCatalog, data: bytes) -> tuple[list[tuple[str, SheetTable]], list[Problem]]:
     """Ledgers in one workbook: ``<ledger>.xlsx`` (the sheet named after the ledger, else the first sheet)
     or a workbook of several ledgers, one sheet each, named by ledger name, Chinese title or alias."""
-    wb = open_workbook(path, rel)
+    facts = check_workbook(data, rel)  # zip bomb, used-range bomb, hidden sheets, formulas, error cells
+    wb = open_workbook(data, rel)
     try:
-        names = [m.name for m in wb.sheets_metadata if str(getattr(m.typ, "name", "WorkSheet")) == "WorkSheet"] or list(wb.sheet_names)
+        metas = [m for m in wb.sheets_metadata if str(getattr(m.typ, "name", "WorkSheet")) == "WorkSheet"]
+        names = [m.name for m in metas] or list(wb.sheet_names)
+        hidden = {m.name for m in metas if str(getattr(m.visible, "name", "Visible")) != "Visible"}
     except Exception:
-        names = list(wb.sheet_names)
+        names, hidden = list(wb.sheet_names), set()
+    hidden |= {name for name, f in facts.items() if f.hidden}
     problems: list[Problem] = []
     out: list[tuple[str, SheetTable]] = []
+    for sheet in names:
+        if sheet in hidden:
+            problems.append(Problem(rel, f"工作表「{sheet}」是隐藏的,未读取", sheet=sheet, severity="warning",
+                                    expected="要评分的数据放在可见的工作表中;不用的工作表删除", code="hidden_sheet"))
+    names = [n for n in names if n not in hidden]
     if not names:
-        return [], [Problem(rel, "工作簿中没有工作表", code="empty")]
+        return [], problems + [Problem(rel, "工作簿中没有可见的工作表", code="empty")]
+
+    def read(sheet: str) -> SheetTable:
+        table = read_sheet(wb, sheet, rel)
+        f = facts.get(sheet)
+        if f is not None:
+            for row, col in f.formulas_without_value:
+                table.problems.append(Problem(rel, f"单元格 {col}{row} 是公式但没有保存计算结果,无法读取其值", sheet=sheet, row=row,
+                                              column=_column_title(table, col), expected="在 Excel 中打开并保存(或把公式改为数值)",
+                                              code="formula_no_value"))
+            for row, col, err in f.error_cells:
+                table.problems.append(Problem(rel, f"单元格 {col}{row} 是错误值", sheet=sheet, row=row, value=err,
+                                              column=_column_title(table, col), expected="更正公式或填写数值", code="error_cell"))
+        return table
+
     own = catalog.ledger_for_name(path.stem)
     if own is not None:
         chosen = next((n for n in names if catalog.ledger_for_name(n) == own), names[0])
-        out.append((own, read_sheet(wb, chosen, rel)))
+        out.append((own, read(chosen)))
         return out, problems
     for sheet in names:
         name = catalog.ledger_for_name(sheet)
         if name is None:
             if sheet.strip().lower() in NOTE_SHEETS:
                 continue
-            table = read_sheet(wb, sheet, rel)
+            table = read(sheet)
             if table.header is None:
                 continue  # an unused empty sheet (Sheet2, Sheet3)
             problems.append(Problem(rel, f"不认识的台账名称(工作表名)「{sheet}」", sheet=sheet, code="unknown_ledger",
                                     expected="工作表名为台账名称,如 " + "、".join(d.title for d in list(catalog.ledgers.values())[:6]) + " 等"))
             continue
-        out.append((name, read_sheet(wb, sheet, rel)))
+        out.append((name, read(sheet)))
     if not out and not problems:
         problems.append(Problem(rel, f"工作簿「{path.name}」中没有可识别的台账工作表", expected="文件名或工作表名为台账名称",
                                 code="unknown_ledger"))
     return out, problems
+
+
+def _column_title(table: SheetTable, letters: str) -> str:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    header = table.header or []
+    return header[index - 1] if 0 < index <= len(header) and header[index - 1] else letters
 
 
 READERS = {".csv": _read_csv, ".yaml": _read_structured, ".yml": _read_structured, ".json": _read_structured}
@@ -422,24 +418,24 @@ def hash_attachments(root: Path, documents: Ledger | None) -> tuple[list[Attachm
             problems.append(Problem(documents.file, "附件路径指向证据包之外", expected="证据包内的相对路径,如 files/制度文件.pdf",
                                     code="attachment_outside", **where))
             continue
-        path = root / text
         try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            real = None
-        if real is None or not (real == real_root or real_root in real.parents):
-            problems.append(Problem(documents.file, "附件是指向证据包之外的链接,拒绝读取", expected="把文件本身放入证据包",
-                                    code="attachment_outside", **where))
-            continue
-        if not real.is_file():
-            problems.append(Problem(documents.file, "附件文件不存在" if not real.exists() else "附件路径不是文件",
-                                    expected="证据包内存在的文件(路径区分大小写)", code="attachment_missing", **where))
+            real, _ = check_regular(root, root / text, documents.file)
+        except InputError as exc:
+            problem = exc.problems[0]
+            if problem.code == "outside":
+                message, code, expected = "附件是指向证据包之外的链接,拒绝读取", "attachment_outside", "把文件本身放入证据包"
+            elif problem.code == "io" and "No such file" in problem.message:
+                message, code, expected = "附件文件不存在", "attachment_missing", "证据包内存在的文件(路径区分大小写)"
+            else:
+                message, code, expected = f"附件{problem.message.removeprefix('无法读取文件:')}", "attachment_missing", \
+                    "证据包内存在的普通文件(路径区分大小写)"
+            problems.append(Problem(documents.file, message, expected=expected, code=code, **where))
             continue
         if real not in cache:
             h = hashlib.sha256()
             size = 0
             try:
-                with open(real, "rb") as fh:
+                with open(real, "rb", buffering=0) as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
                         h.update(chunk)
                         size += len(chunk)
@@ -478,14 +474,6 @@ def period_warnings(unit: UnitInfo, ledgers: dict[str, Ledger], catalog: LedgerC
     return out
 
 
-def inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, strict: bool = True) -> EvidencePackage:
     """Load and validate a package. With ``strict`` any error raises ``InputError`` (all problems at once)."""
     root = Path(root)
@@ -493,14 +481,16 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     if not root.is_dir():
         raise InputError(Problem(str(root), "证据包目录不存在", expected="包含 unit.yaml 和 ledgers/ 的目录", code="no_package"))
     problems: list[Problem] = []
+    budget = ReadBudget()
     unit_path = root / "unit.yaml"
     unit = None
     unit_raw: bytes | None = None
-    if not unit_path.is_file():
+    node = None
+    if not os.path.lexists(unit_path):
         problems.append(Problem("unit.yaml", "缺少 unit.yaml", expected="单位名称、类型、地区、创建周期", code="no_unit"))
     else:
         try:
-            unit_raw = read_file_bytes(unit_path, "unit.yaml")
+            unit_raw = read_bytes(root, unit_path, "unit.yaml", budget=budget)
             data, node = parse_yaml_bytes(unit_raw, "unit.yaml")
             unit = UnitInfo.model_validate(data if data is not None else {})
         except ValidationError as exc:
@@ -510,15 +500,17 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     ledgers: dict[str, Ledger] = {}
     digest = hashlib.sha256()
     ledger_dir = root / LEDGER_DIR
-    files = sorted(ledger_dir.iterdir()) if ledger_dir.is_dir() else []
-    if not ledger_dir.is_dir():
+    files: list[Path] = []
+    if ledger_dir.is_dir():
+        try:
+            files = list_dir(root, ledger_dir, LEDGER_DIR + "/")
+        except InputError as exc:
+            problems.extend(exc.problems)
+    else:
         problems.append(Problem(LEDGER_DIR + "/", "缺少台账目录 ledgers/", severity="warning", code="no_ledgers"))
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if path.name.startswith((".", "~$")) or path.is_dir():
-            continue
-        if not inside(root, path):
-            problems.append(Problem(rel, "文件链接指向证据包之外,拒绝读取", code="outside"))
+        if path.name.startswith((".", "~$")) or (path.is_dir() and not path.is_symlink()):
             continue
         suffix = path.suffix.lower()
         if suffix not in READERS and suffix not in WORKBOOK_SUFFIXES:
@@ -526,9 +518,9 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
                                     expected="、".join((*READERS, *WORKBOOK_SUFFIXES)), code="unknown_file"))
             continue
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(rel, f"无法读取文件:{exc.strerror}", code="io"))
+            data = read_bytes(root, path, rel, budget=budget)
+        except InputError as exc:
+            problems.extend(exc.problems)
             continue
         sha = hashlib.sha256(data).hexdigest()
         if suffix in WORKBOOK_SUFFIXES:
@@ -536,7 +528,7 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
                 problems.append(Problem(rel, "文件为空(0 字节)", expected="Excel 工作簿", code="empty"))
                 continue
             try:
-                tables, found = read_workbook(path, rel, catalog)
+                tables, found = read_workbook(path, rel, catalog, data)
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import chinese_calendar
-import yaml
 
 from engine.errors import CalendarError, InputError, Problem
-from engine.yamlio import safe_load
+from engine.files import list_dir, read_bytes
+from engine.yamlio import parse_yaml_bytes
 
 
 @dataclass
@@ -25,6 +25,7 @@ class YearSchedule:
     year: int
     holidays: set[dt.date] = field(default_factory=set)
     workdays: set[dt.date] = field(default_factory=set)  # make-up working days on weekends (调休上班)
+    source: str = ""  # the file it was read from (for messages)
 
 
 def _library_years() -> tuple[int, int]:
@@ -134,7 +135,11 @@ def shared_calendar_dirs() -> list[Path]:
 
 def package_calendar(root: Path, shared: list[Path] | None = None) -> WorkCalendar:
     """Calendar for a package: the library, then shared folders, then the package's own ``calendar/``
-    (a year given in the package wins over the same year in a shared folder)."""
+    (a year given in the package wins over the same year in a shared folder).
+
+    Schedule files may only add years the official calendar (chinese-calendar) lacks: a file for a covered year
+    would silently replace the State Council schedule, so it is a located error.
+    """
     schedules: dict[int, YearSchedule] = {}
     for directory in (shared if shared is not None else shared_calendar_dirs()):
         if not directory.is_dir():
@@ -142,34 +147,65 @@ def package_calendar(root: Path, shared: list[Path] | None = None) -> WorkCalend
                                      f"{CALENDAR_ENV})", code="calendar"))
         for s in load_schedules(directory):
             schedules[s.year] = s
+    own: dict[int, YearSchedule] = {}
     for s in load_schedules(root / "calendar", root):
-        schedules[s.year] = s
+        if s.year in own:
+            raise InputError(Problem(s.source, f"{s.year} 年的放假安排重复提供(另见 {own[s.year].source})", code="calendar"))
+        own[s.year] = s
+    schedules.update(own)
+    first, last = _library_years()
+    covered = [s for s in schedules.values() if first <= s.year <= last]
+    if covered:
+        raise InputError([Problem(s.source, f"{s.year} 年已由官方法定节假日日历({first}–{last}年)覆盖,不能用文件替换",
+                                  expected=f"只为 {last + 1} 年及以后(官方日历尚未收录的年份)提供放假安排", code="calendar")
+                          for s in covered])
     return WorkCalendar(sorted(schedules.values(), key=lambda s: s.year))
 
 
 def load_schedules(directory: Path, display_root: Path | None = None) -> list[YearSchedule]:
     """Read ``<dir>/<year>.yaml`` files: ``{year: 2027, holidays: [dates], workdays: [dates]}``."""
     out = []
-    if not directory.is_dir():
+    if not os.path.lexists(directory):
         return out
-    for path in sorted(directory.glob("*.yaml")):
+    root = display_root if display_root is not None else directory
+    shown_dir = directory.relative_to(display_root).as_posix() + "/" if display_root else str(directory)
+    for path in list_dir(root, directory, shown_dir):
+        if path.suffix.lower() not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
         rel = path.relative_to(display_root).as_posix() if display_root else str(path)
+        data, _ = parse_yaml_bytes(read_bytes(root, path, rel), rel)
+        data = data if data is not None else {}
         try:
-            data = safe_load(path.read_text(encoding="utf-8-sig")) or {}
+            if not isinstance(data, dict):
+                raise TypeError("内容应为映射")
             year = int(data["year"])
+            if not 1900 <= year <= 2200:
+                raise ValueError(f"年份 {year} 不合理")
+            if path.stem != str(year):
+                raise ValueError(f"文件名 {path.name} 与 year: {year} 不一致")
+            for key in ("holidays", "workdays"):
+                if not isinstance(data.get(key) or [], list):
+                    raise TypeError(f"{key} 应为日期列表")
             hol = {_as_date(d) for d in data.get("holidays") or []}
             work = {_as_date(d) for d in data.get("workdays") or []}
-        except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-            raise InputError(Problem(rel, f"节假日安排文件格式错误:{exc}", expected="year: 年份; holidays: [日期]; workdays: [日期]",
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            detail = f"缺少 {exc}" if isinstance(exc, KeyError) else str(exc)[:200]
+            raise InputError(Problem(rel, f"节假日安排文件格式错误:{detail}", expected="year: 年份; holidays: [日期]; workdays: [日期]",
                                      code="calendar")) from None
+        if hol & work:
+            raise InputError(Problem(rel, f"日期 {min(hol & work)} 同时列为放假日和调休上班日", code="calendar"))
         bad = [d for d in hol | work if d.year != year]
         if bad:
             raise InputError(Problem(rel, f"日期 {min(bad)} 不属于 {year} 年", code="calendar"))
-        out.append(YearSchedule(year, hol, work))
+        out.append(YearSchedule(year, hol, work, source=rel))
     return out
 
 
 def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    if not isinstance(value, (str, int)):
+        raise TypeError("日期应为 YYYY-MM-DD 文本")
+    return dt.date.fromisoformat(str(value)[:40])

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
+from engine.files import read_text
 from engine.results import STATUS_ZH, IndicatorResult, ScoreResult
 
 FAILING = ("fail", "partial", "missing_evidence", "error")
@@ -82,14 +83,21 @@ class RunDiff:
                 "warnings": self.warnings}
 
 
+def _no_constant(name: str):
+    raise ValueError(f"不允许 {name}(非有限数字)")
+
+
 def load_result(path: Path) -> ScoreResult:
     path = Path(path)
+    text = read_text(None, path, str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(Problem(str(path), f"无法读取评估结果文件:{exc.strerror}", code="io")) from None
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(Problem(str(path), f"不是有效的 JSON:{exc.msg}", row=exc.lineno, code="json")) from None
+    except ValueError as exc:
+        raise InputError(Problem(str(path), f"不是有效的 JSON:{exc}", code="json")) from None
+    except RecursionError:
+        raise InputError(Problem(str(path), "JSON 嵌套层数过深", code="json")) from None
     try:
         return ScoreResult.model_validate(data)
     except ValidationError as exc:

@@ -28,7 +28,7 @@ def load_verdicts(paths: list[Path]) -> tuple[list[LocatedVerdict], str | None]:
             digest.update(path.name.encode() + b"\0" + raw)
             if path.suffix.lower() == ".xlsx":
                 from engine.review.sheet import read_sheet  # openpyxl only when a workbook is read
-                out.extend(read_sheet(path))
+                out.extend(read_sheet(path, raw))
             else:
                 out.extend(read_verdicts_yaml(path, raw))
         except InputError as exc:

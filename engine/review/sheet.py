@@ -133,10 +133,16 @@ def _text(cell, value: str) -> None:
         cell.quotePrefix = True
 
 
-def read_sheet(path: Path):
+def read_sheet(path: Path, raw: bytes | None = None):
+    import io
+
+    from engine.files import check_workbook, read_bytes
+
     shown = str(path)
+    raw = raw if raw is not None else read_bytes(None, path, shown)
+    check_workbook(raw, shown)  # size and dimension caps before openpyxl inflates anything
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is an input problem
         raise InputError(Problem(shown, f"无法读取 Excel 文件({type(exc).__name__})", code="review")) from None
     if SHEET not in wb.sheetnames:

@@ -1,0 +1,359 @@
+"""The one way user files are read: evidence packages, review/waiver/profile/calendar files, custom templates.
+
+Every read goes through ``read_bytes`` (or ``read_text``):
+
+- the path must resolve inside its root (a symlink may point elsewhere inside the package, never out of it);
+- only regular files: a FIFO would block forever, a character device (``/dev/zero``) would be read until memory runs
+  out, a directory is not a file — each is a located problem, checked before and after opening (non-blocking);
+- a size cap per file and a shared budget per package (``ReadBudget``), with a Chinese message naming the limit and
+  how to raise it (environment variables ``SCORECARD_MAX_FILE_MB`` and ``SCORECARD_MAX_PACKAGE_MB``);
+- NUL bytes, over-long names and other ``OSError`` become located problems, never tracebacks;
+- one decode path for text (``decode_text``): UTF-8 (BOM or not), UTF-16 with BOM, then GB18030; binary content
+  and control characters are refused.
+
+Imports only ``engine.errors`` (a foundation: any layer may use it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import InputError, Problem
+
+MIB = 1 << 20
+
+
+def _limit(env: str, default_mb: int) -> int:
+    try:
+        return max(1, int(os.environ.get(env, default_mb))) * MIB
+    except ValueError:
+        return default_mb * MIB
+
+
+def file_limit() -> int:
+    """Largest file read into memory (default 300 MB; ``SCORECARD_MAX_FILE_MB``)."""
+    return _limit("SCORECARD_MAX_FILE_MB", 300)
+
+
+def package_limit() -> int:
+    """Largest total read from one package (default 1,000 MB; ``SCORECARD_MAX_PACKAGE_MB``)."""
+    return _limit("SCORECARD_MAX_PACKAGE_MB", 1000)
+
+
+@dataclass
+class ReadBudget:
+    """Bytes read so far from one package, against ``package_limit()``."""
+
+    limit: int = 0
+    used: int = 0
+
+    def __post_init__(self):
+        self.limit = self.limit or package_limit()
+
+    def charge(self, size: int, display: str) -> None:
+        self.used += size
+        if self.used > self.limit:
+            raise InputError(Problem(display, f"证据包过大:读到此文件时已超过 {self.limit // MIB} MB 的总量上限",
+                                     expected="拆分证据包,或设置环境变量 SCORECARD_MAX_PACKAGE_MB 提高上限",
+                                     code="too_large"))
+
+
+def _mb(size: int) -> str:
+    return f"{size / MIB:.1f} MB"
+
+
+def _os_problem(display: str, exc: BaseException) -> InputError:
+    if isinstance(exc, ValueError):  # embedded NUL byte in the path
+        return InputError(Problem(display, "路径含非法字符(NUL),无法读取", code="io"))
+    if isinstance(exc, RuntimeError):  # symlink loop (Path.resolve)
+        return InputError(Problem(display, "文件链接形成循环,无法读取", code="io"))
+    reason = getattr(exc, "strerror", None) or type(exc).__name__
+    return InputError(Problem(display, f"无法读取文件:{reason}", code="io"))
+
+
+def resolve_inside(root: Path, path: Path, display: str) -> Path:
+    """The real path of ``path``; a problem when it leaves ``root`` (through a symlink or ``..``)."""
+    try:
+        real_root = Path(os.path.realpath(root))
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _os_problem(display, exc) from None
+    if real != real_root and real_root not in real.parents:
+        raise InputError(Problem(display, "文件链接指向证据包之外,拒绝读取", expected="把文件本身放入证据包(不用链接)",
+                                 code="outside"))
+    return real
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "是目录,不是文件"
+    if stat.S_ISFIFO(mode):
+        return "是命名管道(FIFO),不是普通文件,拒绝读取"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "是设备文件,不是普通文件,拒绝读取"
+    if stat.S_ISSOCK(mode):
+        return "是套接字,不是普通文件,拒绝读取"
+    return "不是普通文件,拒绝读取"
+
+
+def check_regular(root: Path, path: Path, display: str) -> tuple[Path, os.stat_result]:
+    """Resolve inside ``root`` and require a regular file; returns the real path and its stat."""
+    real = resolve_inside(root, path, display)
+    try:
+        st = os.stat(real)
+    except (OSError, ValueError) as exc:
+        raise _os_problem(display, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(Problem(display, _kind(st.st_mode), code="not_a_file"))
+    return real, st
+
+
+def read_bytes(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None,
+               limit: int | None = None) -> bytes:
+    """A regular file's bytes, read once. ``root`` None means the file's own folder (a file named on the command
+    line: only its type and size are checked)."""
+    path = Path(path)
+    display = display or str(path)
+    limit = limit or file_limit()
+    real, st = check_regular(path.parent if root is None else Path(root), path, display)
+    if st.st_size > limit:
+        raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
+                                 expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except (OSError, ValueError) as exc:
+        raise _os_problem(display, exc) from None
+    try:
+        st = os.fstat(fd)  # the file opened is the file checked (not swapped for a FIFO in between)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(Problem(display, _kind(st.st_mode), code="not_a_file"))
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(1 << 22, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise InputError(Problem(display, f"文件过大,超过单个文件 {limit // MIB} MB 的上限",
+                                         expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限",
+                                         code="too_large"))
+    except OSError as exc:
+        raise _os_problem(display, exc) from None
+    finally:
+        os.close(fd)
+    if budget is not None:
+        budget.charge(size, display)
+    return b"".join(chunks)
+
+
+def read_text(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None) -> str:
+    display = display or str(path)
+    return decode_text(read_bytes(root, path, display, budget=budget), display)
+
+
+def list_dir(root: Path, directory: Path, display: str) -> list[Path]:
+    """Entries of a folder that resolves inside ``root`` (a symlinked folder pointing out is refused), sorted."""
+    real = resolve_inside(root, directory, display)
+    try:
+        return sorted(directory / name for name in os.listdir(real))
+    except (OSError, ValueError) as exc:
+        raise _os_problem(display, exc) from None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, then GB18030 (which covers GBK and GB2312).
+
+    GB18030 decodes almost any byte string, so binary content is recognised first (NUL bytes, an Excel/zip
+    signature, control characters after decoding) and reported as a located error instead of garbage rows.
+    The control-character check applies to every encoding (UTF-16 included).
+    """
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(Problem(file, "这是 Excel 工作簿,不是文本文件", expected="扩展名改为 .xlsx(或 .xls)后再提交",
+                                 code="encoding"))
+    candidates: tuple[str, ...] = ("utf-8-sig", "gb18030")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16", *candidates)
+    elif b"\x00" in data:
+        raise InputError(Problem(file, "文件含二进制内容(NUL 字节),不是文本文件",
+                                 expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK 编码的文本", code="encoding"))
+    last: UnicodeDecodeError | None = None
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding != "utf-16":
+                last = exc
+            continue
+        if encoding == "utf-16":
+            text = text.lstrip("\ufeff")
+        m = _CONTROL.search(text)
+        if m is not None:
+            bad = m.start()
+            line = text.count("\n", 0, bad) + 1
+            raise InputError(Problem(file, f"文件含控制字符(U+{ord(text[bad]):04X}),不是文本文件或已损坏", row=line,
+                                     expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK 编码的文本", code="encoding"))
+        return text
+    assert last is not None
+    line = data.count(b"\n", 0, last.start) + 1
+    raise InputError(Problem(file, f"无法识别文件编码(第 {last.start + 1} 字节起无法解码)", row=line,
+                             value=data[last.start:last.start + 8].hex(" "),
+                             expected="UTF-8、带 BOM 的 UTF-8 或 GB18030/GBK", code="encoding"))
+
+
+# --- workbooks: checked before any spreadsheet library inflates them ------------------------------------------------
+
+def cell_limit() -> int:
+    """Largest sheet area (rows x columns of its used range) opened (default 30,000,000; ``SCORECARD_MAX_CELLS``)."""
+    try:
+        return max(1, int(os.environ.get("SCORECARD_MAX_CELLS", 30_000_000)))
+    except ValueError:
+        return 30_000_000
+
+
+@dataclass
+class SheetFacts:
+    """What the raw XML of one worksheet says, found without building its cells."""
+
+    name: str
+    hidden: bool = False
+    rows: int = 0
+    columns: int = 0
+    formulas_without_value: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, column letters)
+    error_cells: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, error text e.g. #DIV/0!)
+
+
+def column_index(letters: str) -> int:
+    """A -> 1, Z -> 26, AA -> 27."""
+    n = 0
+    for ch in letters[:4]:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\sr="(\d{1,9})"')
+_CELL_COL_RE = re.compile(rb'<(?:\w+:)?c\b[^>]{0,200}?\sr="([A-Z]{2,4})\d')
+_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]{0,200}?\sref="[A-Z]{0,4}\d{0,9}:?([A-Z]{1,4})(\d{1,9})"')
+_NO_VALUE_RE = re.compile(rb'<c\s[^>]{0,200}?r="([A-Z]{1,4})(\d{1,9})"[^>]{0,200}?>\s{0,20}<f\b[^>]{0,500}?(?:/>|>[^<]{0,20000}</f>)'
+                          rb'\s{0,20}(?:<v\s{0,5}/>|<v></v>)?\s{0,20}</c>')
+_ERROR_RE = re.compile(rb'<c\s[^>]{0,200}?r="([A-Z]{1,4})(\d{1,9})"[^>]{0,200}?\st="e"[^>]{0,200}?>'
+                       rb'(?:\s{0,20}<f\b[^>]{0,500}?(?:/>|>[^<]{0,20000}</f>))?\s{0,20}<v>([^<]{0,50})</v>')
+_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b([^>]{0,2000})/?>')
+_ATTR_RE = re.compile(rb'([\w:]+)="([^"]{0,1000})"')
+_REL_RE = re.compile(rb'<Relationship\b([^>]{0,2000})/?>')
+
+
+def _attrs(blob: bytes) -> dict[str, str]:
+    import html
+
+    return {k.decode().split(":")[-1] if k.decode() != "r:id" else "rid": html.unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTR_RE.findall(blob)}
+
+
+def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells: int | None = None
+                   ) -> dict[str, SheetFacts]:
+    """Check a zip-based workbook (.xlsx/.xlsm/.ods) before it is parsed: the real inflated size of every member
+    (a zip bomb is refused, declared sizes are not trusted), the used range of every worksheet (a single cell at
+    XFD1048576 would make a dense reader allocate hundreds of GB), and per sheet its visibility, formula cells
+    without a cached value and error cells (#DIV/0!, #N/A ...). Returns the facts by sheet name (xlsx only)."""
+    import io
+    import zipfile
+    import zlib
+
+    limit = limit or file_limit()
+    cells = cells or cell_limit()
+    if not data.startswith(b"PK"):
+        return {}
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError(Problem(display, f"无法读取 Excel 文件:文件已损坏({type(exc).__name__})",
+                                 expected="用 Excel 重新保存为 .xlsx", code="xlsx")) from None
+    if len(members) > 10_000:
+        raise InputError(Problem(display, f"Excel 文件内部条目过多({len(members)} 个)", code="xlsx_too_large"))
+    too_big = Problem(display, f"Excel 文件解压后超过 {limit // MIB} MB 上限(可能是压缩炸弹)",
+                      expected="正常保存的工作簿;确需更大时设置环境变量 SCORECARD_MAX_FILE_MB", code="xlsx_too_large")
+    if sum(m.file_size for m in members) > limit:
+        raise InputError(too_big)
+    total = 0
+    sheets_xml: dict[str, SheetFacts] = {}
+    small: dict[str, bytes] = {}
+    tail_keep = 30_000
+    try:
+        for m in members:
+            is_sheet = m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")
+            keep = m.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            facts = SheetFacts(name="")
+            buf = b""
+            with zf.open(m) as fh:
+                while True:
+                    chunk = fh.read(1 << 20)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > limit:
+                        raise InputError(too_big)
+                    if keep:
+                        small[m.filename] = small.get(m.filename, b"") + chunk
+                    if is_sheet:
+                        buf = buf[-tail_keep:] + chunk  # a tag cut by the chunk boundary is whole in the next window
+                        _scan_sheet(buf, facts)
+            if is_sheet:
+                sheets_xml[m.filename] = facts
+                if facts.rows * max(facts.columns, 1) > cells or facts.columns > 16384 or facts.rows > 1_048_576:
+                    raise InputError(Problem(display, f"工作表的使用区域过大({facts.rows} 行 × {facts.columns} 列),"
+                                             "可能有远处的多余单元格", expected=f"使用区域不超过 {cells:,} 个单元格:删除多余的行列后重新保存"
+                                             "(或设置环境变量 SCORECARD_MAX_CELLS)", code="xlsx_too_large"))
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise InputError(Problem(display, f"无法读取 Excel 文件:文件已损坏({type(exc).__name__})",
+                                 expected="用 Excel 重新保存为 .xlsx", code="xlsx")) from None
+    targets = {}
+    for blob in _REL_RE.findall(small.get("xl/_rels/workbook.xml.rels", b"")):
+        a = _attrs(blob)
+        target = a.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[a.get("Id", "")] = target
+    out: dict[str, SheetFacts] = {}
+    for blob in _SHEET_RE.findall(small.get("xl/workbook.xml", b"")):
+        a = _attrs(blob)
+        facts = sheets_xml.get(targets.get(a.get("rid", a.get("id", "")), ""))
+        if facts is None or "name" not in a:
+            continue
+        facts.name = a["name"]
+        facts.hidden = a.get("state", "visible") in ("hidden", "veryHidden")
+        out[facts.name] = facts
+    return out
+
+
+def _scan_sheet(buf: bytes, facts: SheetFacts) -> None:
+    """Update the used range and the located cell findings from a window of sheet XML (windows overlap: the
+    maxima are idempotent, the findings are de-duplicated)."""
+    for m in _ROW_RE.finditer(buf):
+        facts.rows = max(facts.rows, int(m.group(1)))
+    if b"<c " in buf or b":c " in buf:
+        facts.columns = max(facts.columns, 26)
+    for m in _CELL_COL_RE.finditer(buf):
+        facts.columns = max(facts.columns, column_index(m.group(1).decode()))
+    for m in _DIM_RE.finditer(buf):
+        facts.rows = max(facts.rows, int(m.group(2)))
+        facts.columns = max(facts.columns, column_index(m.group(1).decode()))
+    if b"<f" in buf:
+        for m in _NO_VALUE_RE.finditer(buf):
+            found = (int(m.group(2)), m.group(1).decode())
+            if found not in facts.formulas_without_value and len(facts.formulas_without_value) < 1000:
+                facts.formulas_without_value.append(found)
+    if b't="e"' in buf:
+        for m in _ERROR_RE.finditer(buf):
+            found = (int(m.group(2)), m.group(1).decode(), m.group(3).decode("utf-8", "replace"))
+            if found not in facts.error_cells and len(facts.error_cells) < 1000:
+                facts.error_cells.append(found)
