@@ -33,6 +33,13 @@ from engine.rules.catalog import DEFAULT_RULES
 from evidence.sheetfit import display_width, row_height
 
 FAILING = ("fail", "partial", "error")  # as in the report's 未达标事项
+VERDICT_SUFFIXES = (".yaml", ".yml", ".xlsx")
+# ranking figures: row key, column title, what the intro says
+FIGURES = {
+    "confirmed": ("score", "已确认得分"),
+    "estimate": ("estimate", "预估得分(估算)"),
+    "high": ("high", "得分区间上限"),
+}
 CRASH_HOOK_ENV = "SCORECARD_TEST_CRASH_ON"  # tests only: a worker exits hard when a package path contains this text
 XLSX_EPOCH = datetime(2000, 1, 1)  # fixed document timestamp: reproducible XLSX files
 
@@ -83,14 +90,31 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _error_row(key: str, package: Path, message: str) -> dict:
-    return {"key": key, "package": str(package), "ok": False, "unit": key, "region": "", "score": None, "categories": {},
-            "statuses": {}, "verdict": "", "error": message}
+    return {"key": key, "package": str(package), "ok": False, "unit": key, "region": "", "score": None, "estimate": None,
+            "high": None, "complete": None, "categories": {}, "statuses": {}, "verdict": "", "error": message,
+            "review_files": [], "waiver_files": []}
 
 
-def score_unit(package: Path, key: str, rules, backend, out_dir: Path) -> dict:
-    """Score one package, write ``units/<key>.json|.md``, return its ranking row. Never raises for user errors."""
+def unit_files(folder: Path | None, key: str, unit_name: str) -> list[Path]:
+    """The verdict (or waiver) files of one unit in ``folder``: named after its package directory or its unit name."""
+    if folder is None:
+        return []
+    out = []
+    for stem in dict.fromkeys((key, unit_name)):
+        for suffix in VERDICT_SUFFIXES:
+            path = Path(folder) / f"{stem}{suffix}"
+            if path.is_file():
+                out.append(path)
+    return out
+
+
+def score_unit(package: Path, key: str, rules, backend, out_dir: Path, review_dir: Path | None = None,
+               waivers_dir: Path | None = None, as_of=None) -> dict:
+    """Score one package (with its verdicts and waivers from the folders, matched by package directory name or unit
+    name), write ``units/<key>.json|.md``, return its ranking row. Never raises for user errors."""
     from engine.evaluate.pipeline import score
     from engine.output.render import render
+    from engine.review import finalize
     from evidence.package import load_package
 
     crash_on = os.environ.get(CRASH_HOOK_ENV)
@@ -100,6 +124,9 @@ def score_unit(package: Path, key: str, rules, backend, out_dir: Path) -> dict:
     try:
         pkg = load_package(package, rules.ledgers)
         result = score(pkg, rules, backend)
+        reviews = unit_files(review_dir, key, pkg.unit.name)
+        waivers = unit_files(waivers_dir, key, pkg.unit.name)
+        result = finalize(result, rules.catalog, pkg, reviews, waivers, as_of)
         json_text = result.to_json()
         md_text = render(result, "report.md.j2")
     except InputError as exc:
@@ -116,8 +143,10 @@ def score_unit(package: Path, key: str, rules, backend, out_dir: Path) -> dict:
     (units / f"{key}.errors.txt").unlink(missing_ok=True)
     return {
         "key": key, "package": str(package), "ok": True, "unit": result.unit.name, "region": result.unit.region,
-        "score": result.summary.score, "categories": {c.no: c.earned for c in result.categories},
+        "score": result.summary.score, "estimate": result.summary.estimate.score, "high": result.summary.range.high,
+        "complete": result.summary.complete, "categories": {c.no: c.earned for c in result.categories},
         "statuses": {i.no: i.status for i in result.indicators}, "verdict": result.summary.verdict, "error": None,
+        "review_files": [p.name for p in reviews], "waiver_files": [p.name for p in waivers],
     }
 
 
@@ -126,7 +155,7 @@ def _remove_reports(units: Path, key: str) -> None:
         (units / f"{key}{suffix}").unlink(missing_ok=True)
 
 
-def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str) -> None:
+def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str, options: dict | None = None) -> None:
     """Worker loop: load rules once, then score (index, key, path) tasks until told to stop (None)."""
     init_error = None
     rules = backend = None
@@ -134,7 +163,8 @@ def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str) -> None:
         from engine.evaluate.backends import get_backend
         from engine.evaluate.pipeline import load_rules
 
-        rules = load_rules(Path(rules_dir))
+        options = options or {}
+        rules = load_rules(Path(rules_dir), profile=options.get("profile", "base"))
         backend = get_backend(backend_name)
     except InputError as exc:
         init_error = "规则有误:" + exc.problems[0].format()
@@ -151,7 +181,8 @@ def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str) -> None:
         if init_error:
             row = _error_row(key, Path(package), init_error)
         else:
-            row = score_unit(Path(package), key, rules, backend, Path(out_dir))
+            row = score_unit(Path(package), key, rules, backend, Path(out_dir), options.get("review_dir"),
+                             options.get("waivers_dir"), options.get("as_of"))
         conn.send((index, row))
 
 
@@ -180,8 +211,10 @@ class BatchResult:
 
 def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, backend: str = "auto", jobs: int = 1,
              timeout: float | None = None, max_tasks_per_worker: int = 0,
-             on_done: Callable[[dict], None] | None = None) -> list[dict]:
-    """Score ``(key, package)`` tasks in ``jobs`` worker processes; return one row per task, in task order."""
+             on_done: Callable[[dict], None] | None = None, options: dict | None = None) -> list[dict]:
+    """Score ``(key, package)`` tasks in ``jobs`` worker processes; return one row per task, in task order.
+
+    ``options``: profile, review_dir, waivers_dir, as_of (passed to every worker)."""
     ctx = mp.get_context("spawn")  # no fork after threads (progress bar); workers start clean
     pending = deque((i, key, str(path)) for i, (key, path) in enumerate(tasks))
     rows: list[dict | None] = [None] * len(tasks)
@@ -189,7 +222,7 @@ def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, back
 
     def spawn() -> _Worker:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, str(rules_dir), backend, str(out_dir)), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child, str(rules_dir), backend, str(out_dir), options), daemon=True)
         proc.start()
         child.close()
         w = _Worker(proc, parent)
@@ -267,12 +300,14 @@ def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, back
 # ---------------------------------------------------------------- ranking and summary
 
 
-def ranking(rows: list[dict]) -> list[dict]:
-    """Scored units by score (desc) then unit name then key, with competition ranks; error rows last, by key."""
-    ok = sorted((r for r in rows if r["ok"]), key=lambda r: (-r["score"], r["unit"], r["key"]))
+def ranking(rows: list[dict], by: str = "confirmed") -> list[dict]:
+    """Scored units by the figure ``by`` (confirmed | estimate | high; desc) then unit name then key, with competition
+    ranks; error rows last, by key."""
+    field = FIGURES[by][0]
+    ok = sorted((r for r in rows if r["ok"]), key=lambda r: (-r[field], r["unit"], r["key"]))
     out = []
     for pos, r in enumerate(ok, start=1):
-        rank = out[-1]["rank"] if out and out[-1]["score"] == r["score"] else pos
+        rank = out[-1]["rank"] if out and out[-1][field] == r[field] else pos
         out.append({**r, "rank": rank})
     out.extend({**r, "rank": None} for r in sorted((r for r in rows if not r["ok"]), key=lambda r: r["key"]))
     return out
@@ -302,15 +337,17 @@ def _num(x) -> str:
 
 def table(ranked: list[dict], catalog) -> tuple[list[str], list[list]]:
     cats = catalog.edition.categories
-    header = ["排名", "单位", "证据包", "总分", *[f"{c.no}.{c.name}" for c in cats], "未达标项数", "结论", "说明"]
+    header = ["排名", "单位", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限",
+              *[f"{c.no}.{c.name}(已确认)" for c in cats], "未达标项数", "核查结论文件", "结论", "说明"]
     body = []
     for r in ranked:
         if r["ok"]:
             failing = sum(1 for s in r["statuses"].values() if s in FAILING)
-            body.append([r["rank"], r["unit"], r["key"], r["score"], *[r["categories"].get(c.no, 0.0) for c in cats], failing,
+            body.append([r["rank"], r["unit"], r["key"], r["score"], r.get("estimate"), r.get("high"),
+                         *[r["categories"].get(c.no, 0.0) for c in cats], failing, "、".join(r.get("review_files") or []) or "无",
                          r["verdict"], ""])
         else:
-            body.append(["", r["unit"], r["key"], "", *["" for _ in cats], "", "评分失败", r["error"]])
+            body.append(["", r["unit"], r["key"], "", "", "", *["" for _ in cats], "", "", "评分失败", r["error"]])
     return header, body
 
 
@@ -407,14 +444,19 @@ def summary_table(summary: list[dict], top: int | None = None) -> tuple[list[str
     return header, body
 
 
-def write_outputs(rows: list[dict], catalog, out_dir: Path) -> list[Path]:
-    ranked = ranking(rows)
+def write_outputs(rows: list[dict], catalog, out_dir: Path, rank_by: str = "confirmed") -> list[Path]:
+    ranked = ranking(rows, rank_by)
     header, body = table(ranked, catalog)
     summary = failing_summary(rows, catalog)
     s_header, s_body = summary_table(summary)
     n_ok = sum(1 for r in rows if r["ok"])
     intro = [f"共 {len(rows)} 个单位:评分 {n_ok} 个,失败 {len(rows) - n_ok} 个。",
-             f"规则版本:{catalog.edition.id}({catalog.digest[:12]})。排序:总分从高到低,同分按单位名称。"]
+             f"规则版本:{catalog.edition.id}({catalog.digest[:12]})。排序:{FIGURES[rank_by][1]}从高到低,同分按单位名称。",
+             "已确认得分:待人工核查的核查项按 0 分计;预估得分:待核查项按自动检查得分率估算(非正式结论);"
+             "得分区间上限:待核查项全部判为通过。"]
+    incomplete = [r["unit"] for r in rows if r["ok"] and not r.get("complete", True)]
+    if incomplete:
+        intro.append("评估未完成(有检查出错,得分不完整):" + "、".join(incomplete) + "。")
     files = [out_dir / "ranking.csv", out_dir / "ranking.xlsx", out_dir / "ranking.html", out_dir / "failing_indicators.csv",
              out_dir / "summary.json"]
     write_csv(files[0], header, body)
@@ -423,8 +465,10 @@ def write_outputs(rows: list[dict], catalog, out_dir: Path) -> list[Path]:
     write_csv(files[3], s_header, s_body)
     data = {
         "units": len(rows), "scored": n_ok, "errors": len(rows) - n_ok, "rules_edition": catalog.edition.id,
-        "rules_digest": catalog.digest,
-        "ranking": [{k: r[k] for k in ("rank", "unit", "key", "package", "score", "verdict", "error")}
+        "rules_digest": catalog.digest, "ranked_by": FIGURES[rank_by][1],
+        "incomplete": sorted(r["key"] for r in rows if r["ok"] and not r.get("complete", True)),
+        "ranking": [{k: r.get(k) for k in ("rank", "unit", "key", "package", "score", "estimate", "high", "complete",
+                                           "review_files", "verdict", "error")}
                     | {"categories": {str(k): v for k, v in sorted(r["categories"].items())},
                        "failing": sorted(no for no, s in r["statuses"].items() if s in FAILING)} for r in ranked],
         "failing_indicators": [s for s in summary if s["failing"] or s["missing_evidence"]],
@@ -435,17 +479,27 @@ def write_outputs(rows: list[dict], catalog, out_dir: Path) -> list[Path]:
 
 def run_batch(paths: list[Path], out_dir: Path, rules_dir: Path = DEFAULT_RULES, backend: str = "auto", jobs: int = 1,
               timeout: float | None = None, max_tasks_per_worker: int = 0,
-              on_start: Callable[[int], None] | None = None, on_done: Callable[[dict], None] | None = None) -> BatchResult:
-    """Discover packages, score them in parallel, write per-unit reports, the ranking and the summary."""
+              on_start: Callable[[int], None] | None = None, on_done: Callable[[dict], None] | None = None,
+              profile: str = "base", review_dir: Path | None = None, waivers_dir: Path | None = None, as_of=None,
+              rank_by: str = "confirmed") -> BatchResult:
+    """Discover packages, score them in parallel (with each unit's verdicts and waivers from ``review_dir`` /
+    ``waivers_dir``, files named after the package directory or the unit name), write per-unit reports, the ranking
+    (by ``rank_by``) and the summary."""
     from engine.evaluate.pipeline import load_rules
 
-    rules = load_rules(rules_dir)  # validate the rules once, up front: a rules error is a user error, not N error rows
+    # validate the rules once, up front: a rules error is a user error, not N error rows
+    rules = load_rules(rules_dir, profile=profile)
+    for folder in (review_dir, waivers_dir):
+        if folder is not None and not Path(folder).is_dir():
+            raise InputError(Problem(str(folder), "找不到目录", expected="各单位核查结论(或豁免)文件所在的目录", code="usage"))
+    options = {"profile": profile, "review_dir": review_dir, "waivers_dir": waivers_dir, "as_of": as_of}
     packages = discover(paths)
     keys = unit_keys(packages)
     out_dir = Path(out_dir)
     (out_dir / "units").mkdir(parents=True, exist_ok=True)
     if on_start:
         on_start(len(packages))
-    rows = run_pool(list(zip(keys, packages)), out_dir, Path(rules_dir), backend, jobs, timeout, max_tasks_per_worker, on_done)
-    files = write_outputs(rows, rules.catalog, out_dir)
+    rows = run_pool(list(zip(keys, packages)), out_dir, Path(rules_dir), backend, jobs, timeout, max_tasks_per_worker, on_done,
+                    options)
+    files = write_outputs(rows, rules.catalog, out_dir, rank_by)
     return BatchResult(rows=rows, out_dir=out_dir, files=files)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Status = Literal["pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error"]
 STATUSES: tuple[str, ...] = ("pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error")
@@ -81,6 +81,7 @@ class CheckResult(BaseModel):
     evidence_total: int = 0
     automated_status: Status | None = None
     override: Override | None = None
+    points: float | None = None  # review checks: the share of the indicator's points this judgement carries
 
 
 class IndicatorResult(BaseModel):
@@ -89,9 +90,13 @@ class IndicatorResult(BaseModel):
     title: str
     lead_units: list[str]
     points: float
-    earned: float
+    earned: float  # 已确认得分: automatic part + review shares with a verdict; pending review shares at 0
     status: Status
     scoring: str
+    estimated: float | None = None  # 预估得分: pending review shares counted at the automatic part's rate
+    earned_high: float | None = None  # 得分区间上限: pending review shares counted in full (the lower end is ``earned``)
+    review_points: float = 0.0  # the share of ``points`` carried by review checks
+    pending_review_points: float = 0.0  # the part of it still waiting for a verdict
     pending_review: bool = False
     vetoed: bool = False
     message: str | None = None
@@ -103,15 +108,53 @@ class IndicatorResult(BaseModel):
     waived: bool = False
     waiver: Waiver | None = None
 
+    @model_validator(mode="after")
+    def _figures(self):
+        if self.estimated is None:
+            self.estimated = self.earned
+        if self.earned_high is None:
+            self.earned_high = self.earned
+        if self.status == "needs_review":
+            self.pending_review = True
+        return self
+
 
 class CategoryResult(BaseModel):
     no: int
     name: str
     points: float
     applicable_points: float
-    earned: float
+    earned: float  # 已确认得分 (points)
     indicators: int
     status_counts: dict[str, int]
+    estimated: float | None = None  # 预估得分 (points)
+    earned_high: float | None = None  # 得分区间上限 (points)
+
+    @model_validator(mode="after")
+    def _figures(self):
+        if self.estimated is None:
+            self.estimated = self.earned
+        if self.earned_high is None:
+            self.earned_high = self.earned
+        return self
+
+
+class Figure(BaseModel):
+    """One named score figure: its name, the score on the edition's scale, the points behind it and what it means."""
+
+    name: str
+    score: float
+    earned: float
+    explanation: str
+
+
+class ScoreRange(BaseModel):
+    """得分区间: the score if every pending review share fails (low) or passes (high)."""
+
+    name: str = "得分区间"
+    low: float
+    high: float
+    explanation: str
 
 
 class Summary(BaseModel):
@@ -127,6 +170,21 @@ class Summary(BaseModel):
     veto_indicators: list[int]
     status_counts: dict[str, int]
     verdict: str
+    confirmed: Figure | None = None  # 已确认得分 (= score)
+    estimate: Figure | None = None  # 预估得分
+    range: ScoreRange | None = None  # 得分区间 [confirmed, all pending passed]
+    complete: bool = True  # False when any check ended in error: the evaluation is not complete
+    error_indicators: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _figures(self):
+        if self.confirmed is None:
+            self.confirmed = Figure(name="已确认得分", score=self.score, earned=self.earned, explanation="")
+        if self.estimate is None:
+            self.estimate = Figure(name="预估得分", score=self.score, earned=self.earned, explanation="")
+        if self.range is None:
+            self.range = ScoreRange(low=self.score, high=self.score, explanation="")
+        return self
 
 
 class UnitSummary(BaseModel):

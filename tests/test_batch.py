@@ -67,7 +67,7 @@ def test_batch_scores_good_units_and_reports_broken_and_crashed(packages, tmp_pa
     with open(out / "ranking.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    assert header[:4] == ["排名", "单位", "证据包", "总分"] and "未达标项数" in header
+    assert header[:6] == ["排名", "单位", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限"] and "未达标项数" in header
     scored = [r for r in body if r[header.index("结论")] != "评分失败"]
     failed = [r for r in body if r[header.index("结论")] == "评分失败"]
     assert body == scored + failed  # error rows last

@@ -59,7 +59,8 @@ def test_diff_lists_exactly_the_two_fixed_items(runs):
     assert [(c.old_status, c.new_status) for c in d.changes] == [("partial", "pass"), ("partial", "needs_review")]
     assert d.newly_passing == [48]  # 73 still awaits the evaluator's review of its qualitative check
     assert d.changes[0].new_earned > d.changes[0].old_earned
-    assert d.changes[1].new_earned == 0.0  # pending review counts 0 until the verdict (edition policy "zero")
+    # fixing 73 raises its confirmed score (its automatic part); only its review share still waits for a verdict
+    assert d.changes[1].new_earned > d.changes[1].old_earned
     cats = {c.no: c for c in d.categories}
     assert [n for n, c in cats.items() if c.new_earned != c.old_earned or c.new_applicable != c.old_applicable] == [4, 5]
 

@@ -58,8 +58,10 @@ verdicts:
     assert one.automated_status == "needs_review" and one.override.by == "张三" and one.override.verdict == "pass"
     assert one.override.evidence == ["D-00001"]
     assert (three.status, three.earned, three.automated_status) == ("fail", 0.0, "needs_review")
-    assert out.summary.earned == pytest.approx(base[2].summary.earned + one.points)
-    assert out.summary.pending_review_points == pytest.approx(base[2].summary.pending_review_points - 2)
+    before1, before3 = item(base[2], 1), item(base[2], 3)
+    assert out.summary.earned == pytest.approx(base[2].summary.earned + one.points - before1.earned - before3.earned)
+    assert out.summary.pending_review_points == pytest.approx(
+        base[2].summary.pending_review_points - before1.pending_review_points - before3.pending_review_points)
 
 
 def test_check_level_verdict_on_review_check(base, tmp_path):
@@ -87,7 +89,7 @@ def test_override_with_reason_keeps_automated_verdict(base, tmp_path):
 - {indicator: 73, verdict: partial, points: 1, reviewer: 王五, date: 2023-03-20, reason: 首发超时系上级统一发布}
 """)
     r = item(merged(base, path), 73)
-    assert (r.status, r.earned, r.automated_status, r.automated_earned) == ("partial", 1.0, "partial", 1.5)
+    assert (r.status, r.earned, r.automated_status, r.automated_earned) == ("partial", 1.0, "partial", item(base[2], 73).earned)
     assert r.override.reason == "首发超时系上级统一发布"
 
 
@@ -116,20 +118,25 @@ def test_review_sheet_round_trip(tmp_path):
     col = {name: header.index(name) + 1 for name in header}
     rows = list(range(2, ws.max_row + 1))
     nos = [ws.cell(r, col["指标序号"]).value for r in rows]
-    assert len(nos) == 48 and nos == sorted(nos)
+    before = {i["no"]: i for i in json.loads(runner.invoke(main, ["score", str(WEAK), "--backend", "python"]).stdout)["indicators"]}
+    pending = sorted(no for no, i in before.items() if i["pending_review"])
+    assert nos == pending and len(nos) == 51  # every pending review share, whatever the automatic checks found
+    assert {before[no]["status"] for no in nos} >= {"needs_review", "partial"}  # failing items are judged too
     assert ws.cell(2, col["已收集证据"]).value  # evidence gathered for the reviewer
     plan = {}
     for k, r in enumerate(rows):
         no, pts = nos[k], ws.cell(r, col["分值"]).value
+        assert ws.cell(r, col["检查项"]).value and pts == pytest.approx(before[no]["pending_review_points"])
         if k == 0:
-            verdict, earned = "未通过", 0.0
+            verdict, earned = "未通过", before[no]["earned"]  # the review share is lost, the automatic part stays
         elif k == 1:
-            verdict, earned = "部分通过", 0.5
+            verdict, earned = "部分通过", 0.5  # a verdict on the whole item: the check cell is cleared
             ws.cell(r, col["得分"]).value = 0.5
+            ws.cell(r, col["检查项"]).value = None
         elif k == 2:
-            continue  # left blank: stays needs_review
+            continue  # left blank: stays pending
         else:
-            verdict, earned = "通过", float(pts)
+            verdict, earned = "通过", before[no]["earned_high"]
         ws.cell(r, col["核查结论(通过/未通过/部分通过)"]).value = verdict
         ws.cell(r, col["核查人"]).value = "评估组"
         ws.cell(r, col["核查日期(YYYY-MM-DD)"]).value = "2023-03-20"
@@ -140,11 +147,12 @@ def test_review_sheet_round_trip(tmp_path):
     data = json.loads(res.stdout)
     by_no = {i["no"]: i for i in data["indicators"]}
     for no, earned in plan.items():
-        assert by_no[no]["earned"] == earned and by_no[no]["override"]["by"] == "评估组"
-        assert by_no[no]["automated_status"] == "needs_review"
-    assert by_no[nos[0]]["status"] == "fail" and by_no[nos[1]]["status"] == "partial"
-    assert by_no[nos[2]]["status"] == "needs_review"
-    assert data["summary"]["pending_review_points"] == by_no[nos[2]]["points"]
+        assert by_no[no]["earned"] == pytest.approx(earned) and by_no[no]["override"]["by"] == "评估组"
+        assert by_no[no]["automated_status"] == before[no]["status"] and not by_no[no]["pending_review"]
+        assert by_no[no]["estimated"] == by_no[no]["earned"] == by_no[no]["earned_high"]
+    assert by_no[nos[0]]["status"] in ("fail", "partial") and by_no[nos[1]]["status"] == "partial"
+    assert by_no[nos[2]]["status"] == before[nos[2]]["status"] and by_no[nos[2]]["pending_review"]
+    assert data["summary"]["pending_review_points"] == by_no[nos[2]]["pending_review_points"]
     automated = sum(i["earned"] for i in data["indicators"] if i["no"] not in plan)
     assert data["summary"]["earned"] == pytest.approx(automated + sum(plan.values()))
     assert data["run"]["review_digest"]

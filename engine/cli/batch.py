@@ -8,11 +8,19 @@ from pathlib import Path
 
 import click
 
-from engine.batch import run_batch, summary_table
-from engine.cli.options import EXIT_INPUT, backend_option, rules_option
+from engine.batch import FIGURES, run_batch, summary_table
+from engine.cli.options import (
+    EXIT_CODES_HELP,
+    EXIT_INCOMPLETE,
+    EXIT_INPUT,
+    as_of_option,
+    backend_option,
+    profile_option,
+    rules_option,
+)
 
 
-@click.command("batch")
+@click.command("batch", epilog=EXIT_CODES_HELP)
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="输出目录:units/ 下为各单位报告,另有 ranking.csv|xlsx|html、failing_indicators.csv、summary.json")
@@ -23,14 +31,24 @@ from engine.cli.options import EXIT_INPUT, backend_option, rules_option
               help="每个工作进程评完多少个单位后更换新进程(0 为不更换)")
 @click.option("--progress/--no-progress", default=None, help="显示进度条(默认:终端中显示)")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="结束时列出未达标最多的指标数")
+@click.option("--review", "review_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="各单位核查结论所在目录:文件名为证据包目录名或单位名称,扩展名 .yaml/.yml/.xlsx")
+@click.option("--waivers", "waivers_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="各单位豁免文件所在目录(命名规则同 --review)")
+@click.option("--rank-by", type=click.Choice(list(FIGURES)), default="confirmed", show_default=True,
+              help="排名依据:confirmed 已确认得分;estimate 预估得分;high 得分区间上限")
 @rules_option
 @backend_option
+@profile_option
+@as_of_option
 def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float | None, max_tasks_per_worker: int,
-              progress: bool | None, top: int, rules_dir: Path, backend: str) -> None:
+              progress: bool | None, top: int, review_dir: Path | None, waivers_dir: Path | None, rank_by: str,
+              rules_dir: Path, backend: str, profile: str, as_of) -> None:
     """批量评分:DIR 为证据包目录,或包含多个证据包子目录的上级目录。
 
     各单位在独立工作进程中评分;某个证据包有误或评分进程崩溃时,该单位记为失败行,不影响其他单位。
-    有单位评分失败时退出码为 2。
+    排名依据默认为已确认得分(待核查项按 0 分计),排名表同时列出预估得分和得分区间上限。
+    有单位评分失败时退出码为 2;全部评分但有单位评估未完成(检查出错)时退出码为 3。
     """
     from rich.console import Console
     from rich.progress import (
@@ -59,19 +77,33 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
         bar.update(state["task"], advance=1, failed=f"失败 {state['failed']}" if state["failed"] else "")
 
     with bar:
-        result = run_batch(list(dirs), out_dir, rules_dir, backend, jobs, timeout, max_tasks_per_worker, on_start, on_done)
+        result = run_batch(list(dirs), out_dir, rules_dir, backend, jobs, timeout, max_tasks_per_worker, on_start, on_done,
+                           profile=profile, review_dir=review_dir, waivers_dir=waivers_dir,
+                           as_of=as_of.date() if as_of else None, rank_by=rank_by)
     rows = result.rows
     n_err = len(result.errors)
     if top:
         from engine.batch import failing_summary
         from engine.evaluate.pipeline import load_rules
 
-        catalog = load_rules(rules_dir).catalog
+        catalog = load_rules(rules_dir, profile=profile).catalog
         header, body = summary_table(failing_summary(rows, catalog), top)
         if body:
             click.echo(f"未达标单位最多的指标(前 {len(body)} 项):", err=True)
             for row in body:
                 click.echo(f"  {row[0]:>2}. {row[2]}:{row[4]} 个单位未达标({row[5]}),缺少证据 {row[9]} 个", err=True)
-    click.echo(f"共 {len(rows)} 个单位:评分 {len(rows) - n_err} 个,失败 {n_err} 个。结果已写入 {out_dir}", err=True)
+    if review_dir is not None:
+        used = {name for r in rows for name in r.get("review_files") or []}
+        unused = sorted(p.name for p in review_dir.iterdir() if p.is_file() and p.name not in used
+                        and p.suffix.lower() in (".yaml", ".yml", ".xlsx"))
+        with_verdicts = sum(1 for r in rows if r.get("review_files"))
+        click.echo(f"核查结论:{with_verdicts} 个单位已并入核查结论" + (f";未匹配任何单位的文件:{'、'.join(unused)}" if unused
+                                                                      else ""), err=True)
+    incomplete = [r["key"] for r in rows if r["ok"] and not r.get("complete", True)]
+    click.echo(f"共 {len(rows)} 个单位:评分 {len(rows) - n_err} 个,失败 {n_err} 个"
+               + (f",评估未完成 {len(incomplete)} 个({'、'.join(incomplete)})" if incomplete else "")
+               + f"。排名依据:{FIGURES[rank_by][1]}。结果已写入 {out_dir}", err=True)
     if n_err:
         sys.exit(EXIT_INPUT)
+    if incomplete:
+        sys.exit(EXIT_INCOMPLETE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from engine.cli.options import EXIT_INPUT, EXIT_OK, calendar_option, rules_option
+from engine.cli.options import EXIT_INPUT, EXIT_OK, calendar_option, rules_option, verdict_options
 from engine.errors import InputError, Problem
 from engine.evaluate.pipeline import load_rules
 from evidence.templates import scaffold
@@ -49,12 +49,15 @@ def init_cmd(directory: Path, unit_type: str, name: str, period_start: dt.date, 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @rules_option
 @calendar_option
-def validate(package: Path, fmt: str, rules_dir: Path) -> None:
-    """核查证据包格式(评分前),列出全部问题。有错误时退出码为 2。"""
+@verdict_options
+def validate(package: Path, fmt: str, rules_dir: Path, profile: str, review_files, waiver_files, as_of) -> None:
+    """核查证据包格式(评分前),列出全部问题;给出 --review / --waivers 时一并核查这些文件
+    (格式、指标与检查项是否在 --profile 剪裁后的规则中)。有错误时退出码为 2。"""
     from engine.evaluate.validate import validate_package
 
-    rules = load_rules(rules_dir)
+    rules = load_rules(rules_dir, profile=profile)
     _, problems = validate_package(package, rules)
+    problems.extend(_verdict_problems(rules.catalog, review_files, waiver_files))
     errors = [p for p in problems if p.severity == "error"]
     if fmt == "json":
         click.echo(json.dumps({"ok": not errors, "errors": len(errors), "warnings": len(problems) - len(errors),
@@ -64,3 +67,35 @@ def validate(package: Path, fmt: str, rules_dir: Path) -> None:
             click.echo(p.format())
         click.echo(f"共 {len(errors)} 个错误,{len(problems) - len(errors)} 个警告。" if problems else "证据包格式正确。")
     sys.exit(EXIT_INPUT if errors else EXIT_OK)
+
+
+def _verdict_problems(catalog, review_files, waiver_files) -> list[Problem]:
+    """Problems in verdict and waiver files: unreadable, malformed, or about indicators/checks not in the rules."""
+    from engine.review.finalize import load_verdicts
+    from engine.review.waivers import load_waivers
+
+    problems: list[Problem] = []
+    if review_files:
+        try:
+            verdicts, _ = load_verdicts(list(review_files))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            verdicts = []
+        for lv in verdicts:
+            ind = catalog.get(lv.verdict.indicator)
+            if ind is None:
+                problems.append(lv.problem(f"核查结论针对的指标 {lv.verdict.indicator} 不在所用规则(剪裁方案)中",
+                                           "indicator", str(lv.verdict.indicator)))
+            elif lv.verdict.check and not any(c.id == lv.verdict.check for c in ind.checks):
+                problems.append(lv.problem(f"指标 {ind.no} 没有检查项 {lv.verdict.check}", "check", lv.verdict.check))
+    if waiver_files:
+        try:
+            entries, _ = load_waivers(list(waiver_files))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            entries = []
+        for w, file, row in entries:
+            if catalog.get(w.indicator) is None:
+                problems.append(Problem(file, f"豁免针对的指标 {w.indicator} 不在所用规则(剪裁方案)中", row=row,
+                                        column="indicator", value=str(w.indicator), code="waiver"))
+    return problems

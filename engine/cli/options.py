@@ -10,7 +10,12 @@ import click
 from engine.errors import InputError, Problem
 from engine.rules.catalog import DEFAULT_RULES
 
-EXIT_OK, EXIT_BELOW, EXIT_INPUT = 0, 1, 2
+# Exit codes (README「退出码」and every command's --help):
+# 0 done; 1 score below --fail-under; 2 bad input (located messages; batch: some unit could not be scored);
+# 3 evaluation incomplete: some check ended in error (e.g. a working-day deadline in a year no calendar covers).
+EXIT_OK, EXIT_BELOW, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CODES_HELP = ("退出码:0 完成;1 总分低于 --fail-under;2 输入有误(批量评分:有单位评分失败);"
+                   "3 评估未完成(有检查出错,得分不完整)。")
 
 
 def fail_input(problems: list[Problem]) -> None:
@@ -49,6 +54,48 @@ def _set_calendar(ctx, param, value):
 calendar_option = click.option("--calendar", "calendar_dirs", multiple=True, expose_value=False, callback=_set_calendar,
                                type=click.Path(exists=True, file_okay=False),
                                help="共享的节假日安排目录(<年份>.yaml);也可用环境变量 SCORECARD_CALENDAR_DIR")
+
+
+review_option = click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                             help="人工核查结论文件(YAML 或核查工作表 .xlsx,可多次指定)")
+waivers_option = click.option("--waivers", "waiver_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                              help="豁免文件(YAML,可多次指定)")
+as_of_option = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+                            help="评估基准日 YYYY-MM-DD,用于判断豁免是否有效(默认 unit.yaml 的 inspection_date,否则今天)")
+
+
+def verdict_options(func):
+    """--profile, --review, --waivers, --as-of: what every command that scores a package takes."""
+    for option in (as_of_option, waivers_option, review_option, profile_option):
+        func = option(func)
+    return func
+
+
+def scored(package: Path, rules_dir: Path, backend: str, profile: str, review_files=(), waiver_files=(), as_of=None,
+           echo_warnings: bool = True):
+    """Load the rules (tailored by ``profile``) and the package, score it, merge verdicts and waivers.
+
+    Returns (rules, package, result). The one path every scoring command takes, so none can forget the verdicts."""
+    from engine.evaluate.backends import get_backend
+    from engine.evaluate.pipeline import load_rules, score
+    from engine.review import finalize
+    from evidence.package import load_package
+
+    rules = load_rules(rules_dir, profile=profile)
+    pkg = load_package(package, rules.ledgers)
+    if echo_warnings:
+        for w in pkg.warnings:
+            click.echo(w.format(), err=True)
+    result = score(pkg, rules, get_backend(backend))
+    result = finalize(result, rules.catalog, pkg, review_files, waiver_files, as_of.date() if as_of else None)
+    return rules, pkg, result
+
+
+def incomplete_note(result) -> None:
+    """Say on stderr which indicators errored, when the evaluation is incomplete."""
+    if not result.summary.complete:
+        click.echo(f"评估未完成:指标 {'、'.join(map(str, result.summary.error_indicators))} 的检查出错,得分不完整"
+                   f"(退出码 {EXIT_INCOMPLETE})。", err=True)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import click
 
-from engine.cli.options import backend_option, calendar_option, rules_option
+from engine.cli.options import backend_option, calendar_option, rules_option, scored, verdict_options
 from engine.errors import InputError, Problem
-from engine.evaluate.backends import get_backend
-from engine.evaluate.pipeline import load_rules, score
 from engine.output.rectify import GROUP_CHOICES, build, split
 from engine.output.reports import template_errors
 from engine.output.writers import FORMATS, write
-from evidence.package import load_package
 
 
 @click.command("rectify")
@@ -36,9 +33,11 @@ from evidence.package import load_package
 @rules_option
 @backend_option
 @calendar_option
+@verdict_options
 def rectify_cmd(package: Path, fmt: str | None, outputs: tuple[Path, ...], group_by: str, split_dir: Path | None,
-                deadline, days: int | None, list_date, template_dir: Path | None, rules_dir: Path, backend: str) -> None:
-    """生成整改清单:每个未通过、部分通过的指标一行,缺少证据的指标列为「补充材料」。
+                deadline, days: int | None, list_date, template_dir: Path | None, rules_dir: Path, backend: str,
+                profile: str, review_files, waiver_files, as_of) -> None:
+    """生成整改清单:每个未通过、部分通过的指标一行(含核查人员判为未通过的事项及其理由),缺少证据的指标列为「补充材料」。
 
     整改时限:--deadline;或清单日期加 --days 天;默认为 unit.yaml 的 inspection_date,未设定时为清单日期后 30 天。
     XLSX 为整改台账:状态下拉(待整改/整改中/已整改/已销号/逾期),责任人、进展情况、完成日期、佐证材料由单位填写。
@@ -58,11 +57,7 @@ def rectify_cmd(package: Path, fmt: str | None, outputs: tuple[Path, ...], group
         if f not in FORMATS:
             raise InputError(Problem(str(out), "无法从扩展名判断输出格式,请用 --format 指定",
                                      value=out.suffix, expected="、".join(FORMATS), code="usage"))
-    rules = load_rules(rules_dir)
-    pkg = load_package(package, rules.ledgers)
-    for w in pkg.warnings:
-        click.echo(w.format(), err=True)
-    result = score(pkg, rules, get_backend(backend))
+    _rules, _pkg, result = scored(package, rules_dir, backend, profile, review_files, waiver_files, as_of)
     issued = list_date.date() if list_date else dt.date.today()
     due = deadline.date() if deadline else None
     rlist = build(result, issued, due, days, group_by)
@@ -70,6 +65,9 @@ def rectify_cmd(package: Path, fmt: str | None, outputs: tuple[Path, ...], group
         with template_errors(f"rectify.{f}.j2", template_dir):
             write(rlist, f, out, template_dir)
         click.echo(f"已写入 {out}:{result.unit.name} 整改事项 {len(rlist.rows)} 项", err=True)
+    pending = sum(1 for i in result.indicators if i.pending_review)
+    if pending:
+        click.echo(f"另有 {pending} 项待人工核查,核查结论作出前不在清单中(用 --review 导入核查结论)", err=True)
     if split_dir is not None:
         f = fmt or "xlsx"
         parts = split(build(result, issued, due, days, "lead-unit"))

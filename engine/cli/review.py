@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from engine.cli.options import backend_option, profile_option, rules_option, write_output
-from engine.evaluate.backends import get_backend
-from engine.evaluate.pipeline import load_rules, score
+from engine.cli.options import backend_option, rules_option, scored, verdict_options, write_output
+from engine.evaluate.pipeline import load_rules
 from engine.output.diff import (
     diff_results,
     load_result,
@@ -20,7 +19,6 @@ from engine.output.diff import (
 from engine.review import finalize
 from engine.rules.catalog import load_catalog
 from engine.rules.profiles import PROFILES_DIR, apply_profile, load_profile
-from evidence.package import load_package
 
 
 @click.command("review-sheet")
@@ -29,22 +27,17 @@ from evidence.package import load_package
               help="输出的核查工作表(.xlsx)")
 @rules_option
 @backend_option
-@profile_option
-@click.option("--review", "review_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="已有的核查结论(已核查的指标不再列出)")
-@click.option("--waivers", "waiver_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]))
+@verdict_options
 def review_sheet(package: Path, output: Path, rules_dir: Path, backend: str, profile: str, review_files, waiver_files,
                  as_of) -> None:
-    """生成人工核查工作表:列出全部待人工核查指标及已收集的证据,供评估人员填写后用 --review 导入。"""
+    """生成人工核查工作表:每个尚无核查结论的核查项一行(自动检查未通过的指标也列出),附已收集的证据,
+    供评估人员填写后用 --review 导入(已有 --review 结论的核查项不再列出)。"""
     from engine.review.sheet import (
         write_sheet,  # openpyxl is imported only by the commands that write workbooks
     )
 
-    rules = load_rules(rules_dir, profile=profile)
-    pkg = load_package(package, rules.ledgers)
-    result = score(pkg, rules, get_backend(backend))
-    result = finalize(result, rules.catalog, pkg, review_files, waiver_files, as_of.date() if as_of else None)
+    _rules, _pkg, result = scored(package, rules_dir, backend, profile, review_files, waiver_files, as_of,
+                                  echo_warnings=False)
     n = write_sheet(result, output)
     click.echo(f"已写入 {output}:待人工核查 {n} 项。", err=True)
 
@@ -55,9 +48,20 @@ def review_sheet(package: Path, output: Path, rules_dir: Path, backend: str, pro
 @click.option("--format", "fmt", type=click.Choice(["table", "md", "json"]), default="table")
 @click.option("--rectification", is_flag=True, help="按 NEW 核销 OLD 的整改清单(整改完成/未完成)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-def diff_cmd(old: Path, new: Path, fmt: str, rectification: bool, output: Path | None) -> None:
-    """对比两次评估结果(JSON):新通过、新未通过、得分与证据变化、分类汇总。"""
+@rules_option
+@verdict_options
+def diff_cmd(old: Path, new: Path, fmt: str, rectification: bool, output: Path | None, rules_dir: Path, profile: str,
+             review_files, waiver_files, as_of) -> None:
+    """对比两次评估结果(JSON):新通过、新未通过、得分与证据变化、分类汇总。
+
+    --review / --waivers 给出时,两次结果都先并入这些核查结论和豁免(按 --profile 剪裁后的规则重新计分),
+    再作对比;已含核查结论的结果无需再给。"""
     a, b = load_result(old), load_result(new)
+    if review_files or waiver_files:
+        catalog = load_rules(rules_dir, profile=profile).catalog
+        day = as_of.date() if as_of else None
+        a = finalize(a, catalog, None, review_files, waiver_files, day)
+        b = finalize(b, catalog, None, review_files, waiver_files, day)
     if rectification:
         text = render_rectification(rectification_status(a, b), fmt)
     else:

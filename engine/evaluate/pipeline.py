@@ -57,9 +57,8 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         subject = ind.applicability.not_applicable_if_attested
         if applicable and subject and ctx.attested(rules.item_attest.get(ind.no)):
             applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
-        items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason,
-                                     pending_policy=catalog.edition.pending_review))
-    summary, categories = summarise(catalog, items, catalog.edition.pending_review)
+        items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason))
+    summary, categories = summarise(catalog, items)
     unit = package.unit
     return ScoreResult(
         run=RunInfo(tool="scorecard", version=__version__, rules_edition=catalog.edition.id, rules_name=catalog.edition.name,

@@ -162,7 +162,8 @@ def diff_results(old: ScoreResult, new: ScoreResult) -> RunDiff:
 
     def head(r: ScoreResult) -> dict:
         return {"unit": r.unit.name, "profile": r.run.profile, "profile_digest": r.run.profile_digest,
-                "evidence_digest": r.run.evidence_digest, "score": r.summary.score}
+                "evidence_digest": r.run.evidence_digest, "score": r.summary.score,
+                "estimate": r.summary.estimate.score, "high": r.summary.range.high, "complete": r.summary.complete}
 
     return RunDiff(old=head(old), new=head(new), changes=changes, categories=cats, old_score=old.summary.score,
                    new_score=new.summary.score, warnings=warnings)

@@ -5,6 +5,8 @@ Which indicators get a row (one row per indicator, in indicator order):
 - status ``fail``, ``partial`` or ``error`` -> kind 整改 (rectify), state 待整改;
 - status ``missing_evidence`` -> kind 补充材料 (supply the missing material), state 待补充材料.
 
+An item a reviewer failed (a whole-indicator verdict, or a review check judged 未通过) is ``fail`` or ``partial``
+and so gets a row; the reviewer's name and reason are in its problem text.
 ``needs_review``, ``pass`` and ``not_applicable`` indicators get no row: a reviewer decides those first
 (the score report lists them separately).
 
@@ -135,8 +137,13 @@ def finding_of(check: CheckResult) -> Finding:
     else:
         parts = [f"实际 {check.actual}" if check.actual else "", f"要求 {check.required}" if check.required else ""]
         text = f"{check.title}({label}):" + ";".join(p for p in parts if p)
-        if check.message:
+        if check.message and not (check.kind == "review" and check.override is not None):
             text += f";{check.message}"
+        if check.override is not None:
+            o = check.override
+            text += f";人工核查结论:{STATUS_ZH.get(o.verdict, o.verdict)}(核查人 {o.by},{o.date})"
+            if o.reason:
+                text += f",理由:{o.reason}"
         years = [f"{y.year}年 实际 {y.actual},要求 {y.required}" for y in check.years if y.status == "fail"]
         if years:
             text += "(未达标年度:" + ";".join(years) + ")"
@@ -148,6 +155,9 @@ def problem_text(ind: IndicatorResult, findings: list[Finding]) -> str:
     head = f"【{STATUS_ZH.get(ind.status, ind.status)},得 {_num(ind.earned)}/{_num(ind.points)} 分】"
     if ind.message:
         head += ind.message
+    o = ind.override
+    if o is not None and not any(c.override is not None for c in ind.checks):  # a verdict on the whole indicator
+        head += f"人工核查结论:{STATUS_ZH.get(o.verdict, o.verdict)}(核查人 {o.by},{o.date})" + (f",理由:{o.reason}" if o.reason else "")
     lines = [head]
     for i, f in enumerate(findings, 1):
         line = f"{i}. {f.text}"

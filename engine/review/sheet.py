@@ -1,4 +1,7 @@
-"""Review worksheet (核查工作表): every ``needs_review`` item with its gathered evidence, as .xlsx.
+"""Review worksheet (核查工作表): every item with a review share still pending, with its gathered evidence, as .xlsx.
+
+That is every item whose review checks have no verdict yet, whatever its automatic checks concluded: an item whose
+automatic checks fail still has qualitative clauses to judge (and their share of the points to earn).
 
 The evaluator fills in the columns 核查结论 / 得分 / 理由 / 核查人 / 核查日期 / 查阅证据; the file is
 then accepted by ``scorecard score PKG --review FILE.xlsx``. Rows without a 核查结论 are skipped.
@@ -42,12 +45,11 @@ _HEADERS = {title: key for key, title, _ in COLUMNS}
 
 
 def sheet_rows(result: ScoreResult) -> list[dict]:
+    """One row per review check still waiting for a verdict (its share of the points in 分值)."""
     rows = []
     for item in result.indicators:
-        if item.status != "needs_review":
+        if not item.pending_review:
             continue
-        reviews = [c for c in item.checks if c.kind == "review"]
-        prompts = "\n".join(f"[{c.id}] {c.title}:{c.message or c.required or ''}".rstrip(":") for c in reviews)
         gathered = []
         for c in item.checks:
             for cit in c.evidence:
@@ -58,9 +60,15 @@ def sheet_rows(result: ScoreResult) -> list[dict]:
         gathered = list(dict.fromkeys(gathered))
         if len(gathered) > GATHERED_SHOWN:  # a row must fit on one printed page; the report lists them all
             gathered = gathered[:GATHERED_SHOWN] + [f"……另有 {len(gathered) - GATHERED_SHOWN} 条,见评估报告"]
-        rows.append({"indicator": item.no, "check": "", "title": item.title, "max_points": item.points,
-                     "automated": STATUS_ZH[item.status], "prompt": prompts,
-                     "gathered": "\n".join(gathered) or "(未收集到台账记录)"})
+        automated = (f"{STATUS_ZH[item.status]}(已确认 {item.earned:g} 分,"
+                     f"待核查 {item.pending_review_points:g} 分)")
+        for c in item.checks:
+            if c.kind != "review" or c.status != "needs_review":
+                continue
+            rows.append({"indicator": item.no, "check": c.id, "title": item.title,
+                         "max_points": c.points if c.points is not None else item.points,
+                         "automated": automated, "prompt": f"{c.title}:{c.message or c.required or ''}".rstrip(":"),
+                         "gathered": "\n".join(gathered) or "(未收集到台账记录)"})
     return rows
 
 
@@ -88,7 +96,7 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
                 cell.fill = fill
         ws.row_dimensions[r].height = row_height((row.get(key), width) for key, _, width in COLUMNS)
     if rows:
-        dv = DataValidation(type="list", formula1='"通过,未通过,部分通过"', allow_blank=True)
+        dv = DataValidation(type="list", formula1='"通过,未通过"', allow_blank=True)
         ws.add_data_validation(dv)
         col = [k for k, _, _ in COLUMNS].index("verdict") + 1
         dv.add(f"{ws.cell(row=2, column=col).coordinate}:{ws.cell(row=len(rows) + 1, column=col).coordinate}")
@@ -104,7 +112,8 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
         f"单位:{result.unit.name}",
         f"规则版本:{result.run.rules_edition};剪裁方案:{result.run.profile}({result.run.profile_digest or ''})",
         f"证据包摘要:{result.run.evidence_digest}",
-        "填写黄色列:核查结论填 通过/未通过/部分通过;部分通过须填得分;核查人、核查日期必填。",
+        "每行是一个核查项,分值为该核查项在指标中所占的分数。填写黄色列:核查结论填 通过/未通过;核查人、核查日期必填。",
+        "如需对整个指标作出结论(含部分通过并填得分),清空「检查项」列;改变自动检查结论须填写理由。",
         "未填核查结论的行不导入。填好后:scorecard score 证据包 --review 本文件.xlsx",
     ], start=1):
         _text(info.cell(row=r, column=1), line)

@@ -136,7 +136,6 @@ def apply_verdicts(result: ScoreResult, verdicts: list[LocatedVerdict], catalog)
             problems.append(lv.problem("检查项的核查结论只能是通过或未通过;部分通过请对整个指标作出结论", "verdict"))
             continue
         grouped.setdefault(v.indicator, []).append(lv)
-    policy = catalog.edition.pending_review
     for no, group in grouped.items():
         item = by_no[no]
         whole = [lv for lv in group if lv.verdict.check is None]
@@ -145,7 +144,7 @@ def apply_verdicts(result: ScoreResult, verdicts: list[LocatedVerdict], catalog)
             continue
         try:
             new = _apply_indicator(item, whole[0] if whole else None, [lv for lv in group if lv.verdict.check],
-                                   catalog, policy)
+                                   catalog)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -157,7 +156,7 @@ def apply_verdicts(result: ScoreResult, verdicts: list[LocatedVerdict], catalog)
 
 
 def resummarise(result: ScoreResult, catalog) -> ScoreResult:
-    summary, categories = summarise(catalog, result.indicators, catalog.edition.pending_review)
+    summary, categories = summarise(catalog, result.indicators)
     result.summary, result.categories = summary, categories
     return result
 
@@ -175,7 +174,7 @@ def _needs_reason(lv: LocatedVerdict, automated: str, what: str) -> None:
 
 
 def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks: list[LocatedVerdict],
-                     catalog, policy: str) -> IndicatorResult:
+                     catalog) -> IndicatorResult:
     item = item.model_copy(deep=True)
     automated_status, automated_earned = item.status, item.earned
     if whole is not None:
@@ -185,7 +184,8 @@ def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks
             _needs_reason(whole, item.status, f"指标 {item.no} ")
         item.automated_status, item.automated_earned = automated_status, automated_earned
         item.status, item.earned = v.verdict, round(points, 4)
-        item.pending_review = False
+        item.estimated = item.earned_high = item.earned
+        item.pending_review, item.pending_review_points = False, 0.0
         item.override = _override(whole, item.earned)
         return item
     ind = catalog.get(item.no)
@@ -201,15 +201,7 @@ def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks
             check.score = 1.0 if v.verdict == "pass" else 0.0
             check.violations = 0 if v.verdict == "pass" else max(check.violations, 1)
         check.override = _override(lv, v.points)
-    rescored = score_indicator(ind, item.checks, applicable=item.status != "not_applicable", na_reason=item.message,
-                               pending_policy=policy)
-    reviews = [c for c in rescored.checks if c.kind == "review"]
-    if rescored.status == "needs_review" and reviews and all(c.override is not None for c in reviews):
-        if all(c.status == "pass" for c in reviews):
-            rescored.status, rescored.earned = "pass", ind.points
-        else:
-            rescored.status, rescored.earned = "fail", 0.0
-        rescored.pending_review = False
+    rescored = score_indicator(ind, item.checks, applicable=item.status != "not_applicable", na_reason=item.message)
     rescored.automated_status, rescored.automated_earned = automated_status, automated_earned
     last = max(checks, key=lambda lv: (lv.verdict.date, lv.verdict.check or ""))
     rescored.override = _override(last, rescored.earned)

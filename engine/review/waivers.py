@@ -102,10 +102,10 @@ def apply_waivers(result: ScoreResult, entries: list[tuple[WaiverEntry, str, int
         item.waiver = Waiver(justification=w.justification, approver=w.approver, expires=w.expires.isoformat(),
                              scoring=scoring, source=source)
         if scoring == "full":
-            item.earned = item.points
+            item.earned = item.estimated = item.earned_high = item.points
         elif scoring == "zero":
-            item.earned = 0.0
-        item.pending_review = False
+            item.earned = item.estimated = item.earned_high = 0.0
+        item.pending_review, item.pending_review_points = False, 0.0
     if problems:
         raise InputError(problems)
     result.warnings = list(result.warnings) + warnings

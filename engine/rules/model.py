@@ -166,7 +166,11 @@ class NoIncidentCheck(CheckBase):
 
 
 class ReviewCheck(CheckBase):
-    """Judgement by an evaluator: yields needs_review with the evidence gathered for the reviewer."""
+    """Judgement by an evaluator: yields needs_review with the evidence gathered for the reviewer.
+
+    Its ``weight`` (default 1, like one automatic check) sets its share of the indicator's points:
+    ``points × weight ÷ Σ weights of the indicator's scored checks``. Only that share waits for a verdict.
+    """
 
     kind: Literal["review"]
     prompt: str
@@ -247,6 +251,5 @@ class Edition(Strict):
     source: str
     total_points: float
     formula: str
-    pending_review: Literal["zero", "full", "excluded"] = "zero"
     categories: list[Category]
     references: dict[str, dict[int, float]] = Field(default_factory=dict)

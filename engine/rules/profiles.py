@@ -8,7 +8,7 @@ gives a :class:`TailoredCatalog`: deep copies of the indicators, re-validated, w
   (``checks: {check_id: {value: 60}}``), added or removed checks (with a reason);
 - ``unit_types``: per unit type (县/区/镇/部门), indicators not applicable to that type (with a reason);
 - ``add``: full indicator definitions (same schema as ``indicators/*.yaml``), optionally in new categories;
-- ``pending_review`` and ``waiver_scoring`` policies, and the scale ``total_points``.
+- the ``waiver_scoring`` policy, and the scale ``total_points``.
 
 Totals of the tailored set: ``max_points`` = sum of the tailored indicators' points; the score is
 ``适用指标得分之和 ÷ 适用指标满分之和 × total_points`` (the scale; the edition's unless the profile sets it).
@@ -34,7 +34,6 @@ from engine.yamlio import _translate, line_of, parse_yaml_bytes, read_file_bytes
 PROFILES_DIR = ROOT / "profiles"
 DEFAULT_PROFILE = "base"
 _CHECK = TypeAdapter(Check)
-PendingPolicy = Literal["zero", "full", "excluded"]
 WaiverScoring = Literal["excluded", "full", "zero"]
 WAIVER_SCORING_ZH = {
     "excluded": "豁免指标不计入分子和分母",
@@ -84,7 +83,6 @@ class Profile(Strict):
     description: str | None = None
     base: str | None = None  # edition id this profile tailors; None = any edition, unchanged unless said below
     total_points: float | None = Field(default=None, gt=0)
-    pending_review: PendingPolicy | None = None
     waiver_scoring: WaiverScoring = "excluded"
     categories: list[Category] = Field(default_factory=list)  # new categories for added indicators (count ignored)
     disable: list[Disabled] = Field(default_factory=list)
@@ -255,8 +253,6 @@ def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:
     edition = catalog.edition.model_copy(deep=True)
     edition.categories = categories
     edition.total_points = scale
-    if prof.pending_review is not None:
-        edition.pending_review = prof.pending_review
     n_dis, n_add, n_ov = len(prof.disable), len(prof.add), len(prof.overrides)
     statement = (f"剪裁方案「{prof.title}」({prof.id}):在规则版本 {catalog.edition.id} 基础上停用 {n_dis} 项、"
                  f"新增 {n_add} 项、调整 {n_ov} 项,单位类型适用性规则 {len(prof.unit_types)} 条;"
