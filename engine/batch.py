@@ -29,6 +29,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.files import check_output, output_problem, protect, write_atomic
 from engine.rules.catalog import DEFAULT_RULES
 from evidence.sheetfit import display_width, row_height
 
@@ -84,9 +85,7 @@ def unit_keys(packages: list[Path]) -> list[str]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 def _error_row(key: str, package: Path, message: str) -> dict:
@@ -367,7 +366,7 @@ def write_csv(path: Path, header: list[str], body: list[list]) -> None:
     writer.writerow([csv_cell(h) for h in header])
     for row in body:
         writer.writerow([csv_cell(v) for v in row])
-    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))  # BOM: Excel opens Chinese CSV correctly
+    write_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))  # BOM: Excel opens Chinese CSV correctly
 
 
 def _cell_text(v) -> str:
@@ -377,9 +376,13 @@ def _cell_text(v) -> str:
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
+
+    write_atomic(path, writer=lambda tmp: _xlsx(tmp, sheets))
+
+
+def _xlsx(tmp: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
     import xlsxwriter
 
-    tmp = path.with_name(f".{path.name}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"created": XLSX_EPOCH, "title": "法治政府建设示范创建批量评估"})
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1, "bg_color": "#D9E1F2"})
@@ -408,7 +411,6 @@ def write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list]]]) -> N
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C第 &P 页,共 &N 页")
     wb.close()
-    os.replace(tmp, path)
 
 
 def write_html(path: Path, title: str, sections: list[tuple[str, list[str], list[list]]], intro: list[str]) -> None:
@@ -433,7 +435,7 @@ def write_html(path: Path, title: str, sections: list[tuple[str, list[str], list
             parts.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>\n")
-    path.write_text("\n".join(parts), encoding="utf-8")
+    write_atomic(path, "\n".join(parts))
 
 
 def summary_table(summary: list[dict], top: int | None = None) -> tuple[list[str], list[list]]:
@@ -473,7 +475,7 @@ def write_outputs(rows: list[dict], catalog, out_dir: Path, rank_by: str = "conf
                        "failing": sorted(no for no, s in r["statuses"].items() if s in FAILING)} for r in ranked],
         "failing_indicators": [s for s in summary if s["failing"] or s["missing_evidence"]],
     }
-    files[4].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomic(files[4], json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return files
 
 
@@ -496,7 +498,14 @@ def run_batch(paths: list[Path], out_dir: Path, rules_dir: Path = DEFAULT_RULES,
     packages = discover(paths)
     keys = unit_keys(packages)
     out_dir = Path(out_dir)
-    (out_dir / "units").mkdir(parents=True, exist_ok=True)
+    for package in packages:  # evidence is read-only: no report, ranking or unit folder inside a package
+        protect(root=package)
+    check_output(out_dir)
+    check_output(out_dir / "units")
+    try:
+        (out_dir / "units").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_problem(out_dir, exc) from None
     if on_start:
         on_start(len(packages))
     rows = run_pool(list(zip(keys, packages)), out_dir, Path(rules_dir), backend, jobs, timeout, max_tasks_per_worker, on_done,

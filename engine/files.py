@@ -120,6 +120,7 @@ def read_bytes(root: Path | None, path: Path, display: str | None = None, *, bud
     display = display or str(path)
     limit = limit or file_limit()
     real, st = check_regular(path.parent if root is None else Path(root), path, display)
+    protect(root=root, file=real)
     if st.st_size > limit:
         raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
                                  expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
@@ -357,3 +358,90 @@ def _scan_sheet(buf: bytes, facts: SheetFacts) -> None:
             found = (int(m.group(2)), m.group(1).decode(), m.group(3).decode("utf-8", "replace"))
             if found not in facts.error_cells and len(facts.error_cells) < 1000:
                 facts.error_cells.append(found)
+
+
+# --- outputs: never into an input, written atomically ---------------------------------------------------------------
+
+_INPUT_ROOTS: set[Path] = set()  # packages and other input folders read in this process (evidence is read-only)
+_INPUT_FILES: set[Path] = set()  # every input file read in this process
+
+
+def _real(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+def reset_inputs() -> None:
+    _INPUT_ROOTS.clear()
+    _INPUT_FILES.clear()
+
+
+def protect(root: Path | None = None, file: Path | None = None) -> None:
+    """Record an input folder (an evidence package) or file: no output may be written into or over it."""
+    if root is not None:
+        _INPUT_ROOTS.add(_real(root))
+    if file is not None:
+        _INPUT_FILES.add(_real(file))
+
+
+def check_output(path: Path, display: str | None = None) -> None:
+    """Refuse an output path inside an input package (or folder) or over an input file."""
+    display = display or str(path)
+    real = _real(path)
+    for root in sorted(_INPUT_ROOTS):
+        if real == root or root in real.parents:
+            raise InputError(Problem(display, f"输出路径在输入目录「{root}」之内:证据包只读,不能写入",
+                                     expected="把输出写到证据包之外的位置", code="output_inside_input"))
+    if real in _INPUT_FILES:
+        raise InputError(Problem(display, "输出会覆盖本次读取的输入文件", expected="换一个输出文件名", code="output_inside_input"))
+
+
+def output_problem(path: Path | str, exc: BaseException) -> InputError:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return InputError(Problem(str(path), f"无法写入输出:{reason}", expected="可写的目录中的普通文件路径", code="output"))
+
+
+def write_atomic(path: Path, content: bytes | str | None = None, writer=None, display: str | None = None) -> None:
+    """Write ``content`` (or call ``writer(tmp_path)``) to a temporary file beside ``path``, then rename it over
+    ``path``: a reader never sees half a file, a failure leaves the old file. Any ``OSError`` becomes an
+    ``InputError`` naming the path and the reason (exit code 2)."""
+    import tempfile
+
+    path = Path(path)
+    display = display or str(path)
+    check_output(path, display)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except (OSError, ValueError) as exc:
+        raise output_problem(display, exc) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise InputError(Problem(display, "输出路径已存在且不是普通文件(目录、设备或管道)", expected="普通文件路径",
+                                 code="output"))
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem[:50]}.", suffix=".tmp" + path.suffix[:10], dir=path.parent)
+        tmp = Path(name)
+        if writer is None:
+            data = content.encode("utf-8") if isinstance(content, str) else (content or b"")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+        else:
+            os.close(fd)
+            writer(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        tmp = None
+    except (OSError, ValueError) as exc:
+        raise output_problem(display, exc) from None
+    finally:
+        if tmp is not None:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass

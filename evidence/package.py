@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
-from engine.files import ReadBudget, check_regular, check_workbook, decode_text, list_dir, read_bytes
+from engine.files import ReadBudget, check_regular, check_workbook, decode_text, list_dir, protect, read_bytes
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
@@ -480,6 +480,7 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     catalog = catalog or load_ledger_catalog()
     if not root.is_dir():
         raise InputError(Problem(str(root), "证据包目录不存在", expected="包含 unit.yaml 和 ledgers/ 的目录", code="no_package"))
+    protect(root=root)  # evidence is read-only: no output may be written into the package
     problems: list[Problem] = []
     budget = ReadBudget()
     unit_path = root / "unit.yaml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -30,10 +31,18 @@ class ScorecardGroup(click.Group):
     """Turn InputError into a located message and exit code 2, never a traceback."""
 
     def invoke(self, ctx):
+        from engine.files import reset_inputs
+
+        reset_inputs()  # inputs read by this command (outputs may not go into them)
         try:
             return super().invoke(ctx)
         except InputError as exc:
             fail_input(exc.problems)
+        except RecursionError:
+            fail_input([Problem("输入", "输入的嵌套层数过深,无法处理", expected="正常结构的文件", code="depth")])
+        except OSError as exc:  # a file system failure the commands did not locate: still a message, not a traceback
+            where = exc.filename if isinstance(getattr(exc, "filename", None), str) else "文件系统"
+            fail_input([Problem(str(where), f"无法读写:{exc.strerror or type(exc).__name__}", code="io")])
 
 
 rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -99,9 +108,17 @@ def incomplete_note(result) -> None:
 
 
 def write_output(text: str, output: Path | None) -> None:
+    """Standard output, or ``output`` written atomically; never into an input package or over an input file."""
+    from engine.files import write_atomic
+
     if output is None:
-        click.echo(text, nl=False)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as exc:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more can reach the broken stdout at exit
+            raise InputError(Problem("标准输出", f"无法写入标准输出:{exc.strerror or type(exc).__name__}",
+                                     expected="用 -o 写入文件", code="output")) from None
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_atomic(output, text)
         click.echo(f"已写入 {output}", err=True)

@@ -119,8 +119,9 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
         _text(info.cell(row=r, column=1), line)
         info.cell(row=r, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         info.row_dimensions[r].height = row_height([(line, 100)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from engine.files import write_atomic
+
+    write_atomic(path, writer=wb.save)
     return len(rows)
 
 

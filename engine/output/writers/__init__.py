@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from engine.files import write_atomic
 from engine.output.rectify import RectifyList
 
 FORMATS = ("xlsx", "docx", "md", "html")
@@ -17,17 +18,17 @@ def clean(text: str) -> str:
 
 
 def write(rlist: RectifyList, fmt: str, output: Path, template_dir: Path | None = None) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically (temporary file, then rename); never into an input package or over an input file."""
     if fmt == "xlsx":
         from engine.output.writers.xlsx import write_xlsx
 
-        write_xlsx(rlist, output)
+        write_atomic(output, writer=lambda tmp: write_xlsx(rlist, tmp))
     elif fmt == "docx":
         from engine.output.writers.docx import write_docx
 
-        write_docx(rlist, output)
+        write_atomic(output, writer=lambda tmp: write_docx(rlist, tmp))
     elif fmt in ("md", "html"):
-        output.write_text(render_text(rlist, fmt, template_dir), encoding="utf-8")
+        write_atomic(output, render_text(rlist, fmt, template_dir))
     else:
         raise ValueError(f"unknown format {fmt}")
 
