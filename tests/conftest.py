@@ -12,6 +12,8 @@ from engine.evaluate.backends import get_backend
 from engine.synth import Synth, write_package
 from evidence.package import load_package
 
+pytest_plugins = ["store_support"]  # db_url (SQLite and a real PostgreSQL server), pg_server, store_env
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 

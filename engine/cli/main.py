@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import batch, indicators, intake, rectify, review, score, synth
+from engine.cli import batch, indicators, intake, rectify, review, score, store, synth
 from engine.cli.options import ScorecardGroup
 
 
@@ -20,4 +20,6 @@ def main() -> None:
 for command in (indicators.indicators, indicators.format_doc, indicators.codes, intake.init_cmd, intake.validate,
                 score.score_cmd, rectify.rectify_cmd, review.review_sheet, review.diff_cmd, review.profiles_cmd,
                 batch.batch_cmd, synth.synth_cmd):
+    main.add_command(command)
+for command in store.COMMANDS:
     main.add_command(command)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import backend_option, calendar_option, rules_option, scored, verdict_options
+from engine.cli.store import db_option, rectify_from_store
 from engine.errors import InputError, Problem
 from engine.output.rectify import GROUP_CHOICES, build, split
 from engine.output.reports import template_errors
@@ -16,8 +17,8 @@ from engine.output.writers import FORMATS, write
 
 
 @click.command("rectify")
-@click.argument("package", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+@click.argument("package", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "csv"]), default=None,
               help="输出格式(默认按输出文件扩展名)")
 @click.option("-o", "--output", "outputs", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
               help="输出文件,格式按扩展名(.xlsx .docx .md .html);可重复,一次写出多种格式")
@@ -34,10 +35,19 @@ from engine.output.writers import FORMATS, write
 @backend_option
 @calendar_option
 @verdict_options
-def rectify_cmd(package: Path, fmt: str | None, outputs: tuple[Path, ...], group_by: str, split_dir: Path | None,
+@click.option("--from-store", is_flag=True, help="列出结果库中跟踪的整改事项(不需要 PACKAGE)")
+@click.option("--unit", "unit_uid", help="--from-store:只列该单位(编号或名称)")
+@click.option("--lead-unit", help="--from-store:只列该牵头单位(含配合单位)的事项")
+@click.option("--open-only", is_flag=True, help="--from-store:只列未完成的事项(待整改、整改中、逾期)")
+@db_option
+def rectify_cmd(package: Path | None, fmt: str | None, outputs: tuple[Path, ...], group_by: str, split_dir: Path | None,
                 deadline, days: int | None, list_date, template_dir: Path | None, rules_dir: Path, backend: str,
-                profile: str, review_files, waiver_files, as_of) -> None:
+                profile: str, review_files, waiver_files, as_of, from_store: bool, unit_uid, lead_unit, open_only: bool,
+                db) -> None:
     """生成整改清单:每个未通过、部分通过的指标一行(含核查人员判为未通过的事项及其理由),缺少证据的指标列为「补充材料」。
+
+    --from-store:列出结果库中跟踪的整改事项(每个指标、每个牵头或配合单位一项,含责任人、时限、状态、进展),
+    可用 --unit、--lead-unit、--open-only 筛选,--split 按牵头单位拆分(格式 csv、xlsx、html、md)。
 
     整改时限:--deadline;或清单日期加 --days 天;默认为 unit.yaml 的 inspection_date,未设定时为清单日期后 30 天。
     XLSX 为整改台账:状态下拉(待整改/整改中/已整改/已销号/逾期),责任人、进展情况、完成日期、佐证材料由单位填写。
@@ -48,6 +58,12 @@ def rectify_cmd(package: Path, fmt: str | None, outputs: tuple[Path, ...], group
       scorecard rectify examples/weak-town -o 整改清单.xlsx -o 整改清单.docx --days 30
       scorecard rectify examples/weak-town --split 整改通知/ --format docx
     """
+    if from_store:
+        return rectify_from_store(db, unit_uid, lead_unit, split_dir, outputs[0] if outputs else None, fmt, open_only)
+    if package is None:
+        raise click.UsageError("需要证据包 PACKAGE(或用 --from-store 列出结果库中的整改事项)")
+    if fmt == "csv":
+        raise click.UsageError("csv 格式仅用于 --from-store")
     if deadline is not None and days is not None:
         raise InputError(Problem("命令行", "--deadline 与 --days 只能指定一个", code="usage"))
     if not outputs and split_dir is None:

@@ -20,6 +20,7 @@ from engine.cli.options import (
     verdict_options,
     write_output,
 )
+from engine.cli.store import store_options, store_score
 from engine.output.reports import render_report
 
 
@@ -35,11 +36,15 @@ from engine.output.reports import render_report
 @backend_option
 @calendar_option
 @verdict_options
+@store_options
 def score_cmd(package: Path, fmt: str, output: Path | None, fail_under: float | None, template_dir: Path | None,
               report_date, rules_dir: Path, backend: str, profile: str, review_files: tuple[Path, ...],
-              waiver_files: tuple[Path, ...], as_of) -> None:
-    """对证据包评分,输出评估结果(已确认得分、预估得分、得分区间)。"""
-    _rules, _pkg, result = scored(package, rules_dir, backend, profile, review_files, waiver_files, as_of)
+              waiver_files: tuple[Path, ...], as_of, **store) -> None:
+    """对证据包评分,输出评估结果(已确认得分、预估得分、得分区间)。--store 同时存入结果库。"""
+    if store.pop("to_store"):
+        _aid, result = store_score(package, rules_dir, backend, profile, review_files, waiver_files, as_of, **store)
+    else:
+        _rules, _pkg, result = scored(package, rules_dir, backend, profile, review_files, waiver_files, as_of)
     text = render_report(result, fmt, template_dir, report_date.date() if report_date else dt.date.today())
     write_output(text, output)
     s = result.summary

@@ -1,0 +1,421 @@
+"""CLI of the results store: ``db init|upgrade|backup``, ``history``, ``ranking``, ``export``, ``reproduce``,
+``review import|export``, ``rectify-item``; plus the ``--store`` options that ``score``, ``batch`` and
+``rectify`` take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from engine.cli.options import EXIT_BELOW, write_output
+from engine.store.models import ROUND_KINDS
+
+db_option = click.option("--db", "db", envvar="SCORECARD_DB", default=None, metavar="路径或URL",
+                         help="结果库:SQLite 文件路径(默认 ./scorecard.db)或 postgresql+psycopg://… 地址;也可用环境变量 SCORECARD_DB")
+archive_option = click.option("--archive", "archive", envvar="SCORECARD_ARCHIVE", default=None,
+                              type=click.Path(file_okay=False), metavar="目录",
+                              help="佐证归档目录(默认:SQLite 结果库旁的 <库名>.archive/;PostgreSQL 必须指定);也可用环境变量 SCORECARD_ARCHIVE")
+round_option = click.option("--round", "round_kind", type=click.Choice(ROUND_KINDS), default=None,
+                            help="评估轮次:自评、评估、复核(入库时默认自评)")
+
+
+def store_options(f):
+    """Options added to ``score``/``batch`` for storing rounds."""
+    for opt in reversed((
+        click.option("--store", "to_store", is_flag=True, help="把本次评估存入结果库(连同证据文件归档)"),
+        round_option, db_option, archive_option,
+        click.option("--unit", "unit_uid", default=None, metavar="编号",
+                     help="单位在结果库中的编号(默认:unit.yaml 的 地区/名称)"),
+        click.option("--parent", "parent_uid", default=None, metavar="编号", help="上级单位编号(登记新单位时)"),
+        click.option("--register", is_flag=True, help="登记新单位(评估、复核轮次默认要求单位已在库中)"),
+        click.option("--assessor", default="", help="评估人员或评估组"),
+    )):
+        f = opt(f)
+    return f
+
+
+def store_score(package: Path, rules_dir: Path, backend: str, profile: str, review_files, waiver_files, as_of, *, db,
+                archive, round_kind, unit_uid, parent_uid, register, assessor):
+    """``score --store``: score the package, store the round (verdicts into the log), return (id, current result)."""
+    from engine.evaluate.backends import get_backend
+    from engine.evaluate.pipeline import load_rules, score
+    from evidence.package import load_package
+
+    rules = load_rules(rules_dir, profile=profile)
+    pkg = load_package(package, rules.ledgers)
+    for w in pkg.warnings:
+        click.echo(w.format(), err=True)
+    automated = score(pkg, rules, get_backend(backend))
+    return store_scored(package, automated, rules, rules_dir, profile, db=db, archive=archive, kind=round_kind,
+                        uid=unit_uid, parent=parent_uid, register=register, assessor=assessor,
+                        review_files=review_files, waiver_files=waiver_files, as_of=as_of.date() if as_of else None)
+
+
+def store_scored(package: Path, scored, rules, rules_dir: Path, profile: str, *, db, archive, kind, uid, parent,
+                 register, assessor, review_files, waiver_files, as_of):
+    """Store one scored package as a round; returns (assessment id, the round's current result)."""
+    from engine.review.finalize import load_verdicts
+    from engine.rules.profiles import resolve_profile
+    from engine.store.db import open_store
+    from engine.store.record import RoundInput, record_round
+
+    verdicts = load_verdicts(list(review_files))[0] if review_files else []
+    store = open_store(db, archive, create=True)
+    try:
+        rin = RoundInput(package=Path(package), scored=scored, rules_dir=Path(rules_dir),
+                         profile_file=resolve_profile(profile) if profile else None, kind=kind or "自评",
+                         assessor=assessor, uid=uid, parent=parent, register=register, verdicts=verdicts,
+                         waiver_files=tuple(Path(p) for p in waiver_files), as_of=as_of)
+        aid, result = record_round(store, rin, rules.catalog)
+    finally:
+        store.dispose()
+    click.echo(f"已存入结果库 {store.shown}:评估编号 {aid}({rin.kind})", err=True)
+    return aid, result
+
+
+def _open(db, archive=None):
+    from engine.store.db import open_store
+
+    return open_store(db, archive)
+
+
+# ------------------------------------------------------------------ db
+
+
+@click.group("db")
+def db_group() -> None:
+    """结果库管理:初始化、升级结构、备份。"""
+
+
+@db_group.command("init")
+@db_option
+def db_init(db) -> None:
+    """新建结果库(空数据库中建表;已有结果库则升级到最新结构)。"""
+    from engine.store.db import init_db, shown
+
+    url, head = init_db(db)
+    click.echo(f"结果库已就绪:{shown(url)}(结构版本 {head})", err=True)
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(db) -> None:
+    """把结果库升级到本程序的结构版本(升级前请先备份)。"""
+    from engine.store.db import init_db, shown
+
+    url, head = init_db(db)
+    click.echo(f"结果库已升级:{shown(url)}(结构版本 {head})", err=True)
+
+
+@db_group.command("backup")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@archive_option
+def db_backup(output: Path, db, archive) -> None:
+    """备份结果库到 OUTPUT(SQLite:一致的副本;PostgreSQL:pg_dump),佐证归档一并复制到 <OUTPUT>.archive/。"""
+    from engine.store.db import backup
+
+    for path in backup(db, output, archive):
+        click.echo(f"已写入 {path}", err=True)
+
+
+# ------------------------------------------------------------------ history / ranking
+
+
+def _num(x) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else f"{x:.2f}")
+
+
+@click.command("history")
+@click.argument("unit")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@db_option
+def history_cmd(unit: str, fmt: str, db) -> None:
+    """列出一个单位历次评估(自评、评估、复核)的得分与结论。UNIT 为单位编号(地区/名称)或名称。"""
+    from engine.store.queries import history
+
+    store = _open(db)
+    try:
+        with store.session() as session:
+            u, rows = history(session, unit)
+    finally:
+        store.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"unit": {"uid": u.uid, "name": u.name, "type": u.type, "region": u.region},
+                               "rounds": rows}, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{u.name}({u.type},{u.region or '未填地区'};编号 {u.uid}):共 {len(rows)} 次评估")
+    click.echo("编号  轮次  创建周期                 评估时间          总分    得分/适用分值    未达标  缺少证据  待核查  结论")
+    for r in rows:
+        click.echo(f"{r['id']:>4}  {r['kind']}  {r['period']:<23}  {r['scored_at']}  {_num(r['score']):>6}  "
+                   f"{_num(r['earned']):>6}/{_num(r['applicable_points']):<8}  {r['failing']:>6}  {r['missing_evidence']:>8}  "
+                   f"{r['needs_review']:>6}  {r['verdict']}")
+
+
+RANK_HEADER = ["排名", "单位", "类型", "地区", "单位编号", "评估编号", "轮次", "总分", "结论", "未达标指标数", "缺少证据指标数"]
+
+
+def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
+    cats = sorted({int(k) for r in rows for k in (r["categories"] or {})})
+    names = {}
+    for r in rows:
+        for k, v in (r["categories"] or {}).items():
+            names.setdefault(int(k), v["name"])
+    header = RANK_HEADER + [f"{c}. {names[c]}" for c in cats]
+    body = [[r["rank"], r["unit"], r["type"], r["region"], r["uid"], r["assessment"], r["kind"], r["score"], r["verdict"],
+             r["failing"], r["missing_evidence"]] + [(r["categories"] or {}).get(str(c), {}).get("earned") for c in cats]
+            for r in rows]
+    return header, body
+
+
+@click.command("ranking")
+@click.option("--round", "round_kind", type=click.Choice(ROUND_KINDS), default=None, help="只看该轮次(默认各单位最近一次评估)")
+@click.option("--type", "unit_type", type=click.Choice(["县", "区", "镇", "部门"]), default=None, help="单位类型")
+@click.option("--region", default=None, help="地区(前缀匹配,如 示例省示例市)")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "html"]), default=None,
+              help="输出格式(默认按 -o 的扩展名,否则为表格)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件")
+@db_option
+def ranking_cmd(round_kind, unit_type, region, fmt, output: Path | None, db) -> None:
+    """结果库中各单位的横向排名(总分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"""
+    from engine.batch import write_csv, write_html, write_xlsx
+    from engine.store.queries import ranking
+
+    store = _open(db)
+    try:
+        with store.session() as session:
+            rows = ranking(session, round_kind, unit_type, region)
+    finally:
+        store.dispose()
+    header, body = ranking_rows(rows)
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output else "table")
+    if fmt not in ("table", "csv", "xlsx", "html"):
+        fmt = "table"
+    if fmt in ("xlsx", "html") and output is None:
+        raise click.UsageError(f"{fmt} 格式需要用 -o 指定输出文件")
+    title = "法治政府建设示范创建横向排名" + (f"({round_kind})" if round_kind else "")
+    if fmt == "table":
+        lines = [f"{title}:共 {len(rows)} 个单位"]
+        for r in rows:
+            lines.append(f"{r['rank']:>4}  {_num(r['score']):>6}  {r['unit']}({r['type']},{r['region']})  "
+                         f"{r['kind']} 编号 {r['assessment']}  未达标 {r['failing']} 项  {r['verdict']}")
+        write_output("\n".join(lines) + "\n", output)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        write_csv(output, header, body)
+    elif fmt == "xlsx":
+        write_xlsx(output, [("排名", header, body)])
+    else:
+        write_html(output, title, [("排名", header, body)], [f"共 {len(rows)} 个单位。"])
+    click.echo(f"已写入 {output}:{len(rows)} 个单位", err=True)
+
+
+# ------------------------------------------------------------------ export / reproduce
+
+
+@click.command("export")
+@click.argument("assessment")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出的 zip 文件")
+@db_option
+def export_cmd(assessment: str, output: Path, db) -> None:
+    """导出一次评估:结果 JSON、评估报告(Markdown、HTML)、证据清单与归档文件摘要、核查结论记录,打包为 zip。"""
+    from engine.store.queries import export
+
+    store = _open(db)
+    try:
+        with store.session() as session:
+            export(session, assessment, output)
+    finally:
+        store.dispose()
+    click.echo(f"已写入 {output}", err=True)
+
+
+@click.command("reproduce")
+@click.argument("assessment")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="重新评分得到的 JSON(默认不输出)")
+@click.option("--backend", type=click.Choice(["auto", "durable", "python"]), default="auto", help="规则引擎后端")
+@db_option
+@archive_option
+def reproduce_cmd(assessment: str, output: Path | None, backend: str, db, archive) -> None:
+    """用归档的证据文件、规则与核查结论重新评分,核对与入库结果是否逐字节一致(一致退出码 0,不一致 1)。"""
+    from engine.store.record import reproduce
+
+    store = _open(db, archive)
+    try:
+        stored, again = reproduce(store, assessment, backend)
+    finally:
+        store.dispose()
+    if output is not None:
+        write_output(again, output)
+    if stored == again:
+        click.echo(f"评估 {assessment}:重新评分结果与入库结果逐字节一致({len(again.encode())} 字节)。", err=True)
+        return
+    import difflib
+
+    diff = list(difflib.unified_diff(stored.splitlines(), again.splitlines(), "入库结果", "重新评分", lineterm="", n=1))
+    click.echo(f"评估 {assessment}:重新评分结果与入库结果不一致:", err=True)
+    for line in diff[:40]:
+        click.echo(line, err=True)
+    sys.exit(EXIT_BELOW)
+
+
+# ------------------------------------------------------------------ review import / export
+
+
+@click.group("review")
+def review_group() -> None:
+    """人工核查结论与结果库:导入(追加到核查记录,最新的结论生效)、导出。"""
+
+
+@review_group.command("import")
+@click.argument("assessment")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@archive_option
+def review_import(assessment: str, files: tuple[Path, ...], db, archive) -> None:
+    """把核查结论文件(YAML 或核查工作表 .xlsx)追加到评估 ASSESSMENT 的核查记录,并重新计分。"""
+    from engine.review.finalize import load_verdicts
+    from engine.store.record import record_verdicts
+
+    verdicts, _ = load_verdicts(list(files))
+    store = _open(db, archive)
+    try:
+        result = record_verdicts(store, assessment, verdicts)
+    finally:
+        store.dispose()
+    s = result.summary
+    click.echo(f"评估 {assessment}:已记录 {len(verdicts)} 条核查结论;总分 {s.score:g}/{s.total_points:g},{s.verdict}", err=True)
+
+
+@review_group.command("export")
+@click.argument("assessment")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="输出文件:.xlsx 为核查工作表(待人工核查指标),.yaml 为当前生效的核查结论")
+@db_option
+def review_export(assessment: str, output: Path, db) -> None:
+    """导出评估 ASSESSMENT 的核查工作表(.xlsx)或当前生效的核查结论(.yaml)。"""
+    from sqlalchemy import select
+
+    from engine.results import ScoreResult
+    from engine.store.models import VerdictLog
+    from engine.store.record import _located, get_assessment
+
+    store = _open(db)
+    try:
+        with store.session() as session:
+            a = get_assessment(session, assessment)
+            result = ScoreResult.model_validate_json(a.result_json)
+            log = session.scalars(select(VerdictLog).where(VerdictLog.assessment_id == a.id).order_by(VerdictLog.id)).all()
+            located = _located(list(log))
+    finally:
+        store.dispose()
+    if output.suffix.lower() == ".xlsx":
+        from engine.review.sheet import write_sheet
+
+        n = write_sheet(result, output)
+        click.echo(f"已写入 {output}:待人工核查 {n} 项。", err=True)
+        return
+    import yaml
+
+    data = {"verdicts": [{k: v for k, v in lv.verdict.model_dump(mode="json").items() if v not in (None, [])}
+                         for lv in located]}
+    write_output(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), output)
+
+
+# ------------------------------------------------------------------ rectification items
+
+
+@click.command("rectify-item")
+@click.argument("item", type=int)
+@click.option("--status", type=click.Choice(["待整改", "整改中", "已整改", "已销号"]), help="新的状态(逾期按整改时限自动判断)")
+@click.option("--responsible", help="责任人")
+@click.option("--deadline", type=click.DateTime(["%Y-%m-%d"]), help="整改时限 YYYY-MM-DD")
+@click.option("--note", help="整改进展说明")
+@click.option("--evidence", help="整改佐证(说明或归档文件摘要)")
+@click.option("--by", "author", default="", help="操作人")
+@db_option
+def rectify_item_cmd(item: int, status, responsible, deadline, note, evidence, author, db) -> None:
+    """更新一项整改事项:责任人、整改时限、进展、佐证、状态(已整改的事项由评估人员销号)。"""
+    from engine.store.tracking import effective_status, update_item
+
+    store = _open(db)
+    try:
+        with store.transaction() as session:
+            it = update_item(session, item, author=author, status=status, responsible=responsible,
+                             deadline=deadline.date() if deadline else None, note=note, evidence=evidence)
+            shown = effective_status(it)
+    finally:
+        store.dispose()
+    click.echo(f"整改事项 {item}:{shown}", err=True)
+
+
+ITEM_HEADER = ["编号", "单位", "指标", "牵头单位", "配合", "类型", "问题描述", "整改措施", "责任人", "整改时限", "状态", "整改佐证", "进展"]
+
+
+def item_cells(r: dict) -> list:
+    return [r["id"], r["unit"], r["indicator"], r["lead_unit"], "配合" if r["co_lead"] else "牵头", r["kind"], r["problem"],
+            r["measures"], r["responsible"], r["deadline"].isoformat(), r["status"], r["closing_evidence"],
+            "\n".join(r["notes"])]
+
+
+def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path | None, output: Path | None,
+                       fmt: str | None, open_only: bool) -> None:
+    """``rectify --from-store``: the tracked items, by lead unit, as a table, CSV, XLSX, HTML or Markdown."""
+    from engine.batch import write_csv, write_html, write_xlsx
+    from engine.store.record import get_unit
+    from engine.store.tracking import list_items
+
+    store = _open(db)
+    try:
+        with store.session() as session:
+            u = get_unit(session, unit) if unit else None
+            items = list_items(session, u, lead_unit, open_only)
+    finally:
+        store.dispose()
+    groups: dict[str, list[dict]] = {}
+    for r in items:
+        groups.setdefault(r["lead_unit"], []).append(r)
+
+    def write(path: Path | None, rows: list[dict], title: str) -> None:
+        kind = fmt or (path.suffix.lstrip(".").lower() if path else "table")
+        body = [item_cells(r) for r in rows]
+        if kind == "csv":
+            write_csv(path, ITEM_HEADER, body)
+        elif kind == "xlsx":
+            write_xlsx(path, [("整改事项", ITEM_HEADER, body)])
+        elif kind == "html":
+            write_html(path, title, [("整改事项", ITEM_HEADER, body)], [f"共 {len(rows)} 项。"])
+        else:
+            lines = [f"# {title}", "", f"共 {len(rows)} 项。", ""]
+            for r in rows:
+                lines.append(f"- [{r['id']}] {r['unit']} | {r['indicator']} | {r['lead_unit']}{'(配合)' if r['co_lead'] else ''}"
+                             f" | 时限 {r['deadline']} | {r['status']}" + (f" | 责任人 {r['responsible']}" if r['responsible'] else ""))
+            write_output("\n".join(lines) + "\n", path)
+            return
+        click.echo(f"已写入 {path}:{len(rows)} 项", err=True)
+
+    if split is not None:
+        split.mkdir(parents=True, exist_ok=True)
+        ext = fmt if fmt in ("csv", "xlsx", "html", "md") else "xlsx"
+        from engine.batch import unit_keys
+
+        keys = unit_keys([Path(name) for name in groups])
+        for key, (name, rows) in zip(keys, groups.items()):
+            write(split / f"{key}.{ext}", rows, f"整改事项:{name}")
+        click.echo(f"已按牵头单位拆分为 {len(groups)} 个文件,写入 {split}", err=True)
+        return
+    if output is not None and (fmt or output.suffix.lstrip(".").lower()) not in ("csv", "xlsx", "html", "md", "table"):
+        raise click.UsageError("无法从扩展名判断输出格式,请用 --format 指定(csv、xlsx、html、md)")
+    write(output, items, "整改事项" + (f":{lead_unit}" if lead_unit else ""))
+
+
+COMMANDS = (db_group, history_cmd, ranking_cmd, export_cmd, reproduce_cmd, review_group, rectify_item_cmd)
+
+
+def today() -> dt.date:
+    return dt.date.today()
