@@ -18,6 +18,7 @@ from engine.cli.options import (
     profile_option,
     rules_option,
 )
+from engine.cli.store import archive_option, db_option, round_option, store_batch
 
 
 @click.command("batch", epilog=EXIT_CODES_HELP)
@@ -41,15 +42,25 @@ from engine.cli.options import (
 @backend_option
 @profile_option
 @as_of_option
+@click.option("--store", "to_store", is_flag=True, help="把各单位的评估存入结果库(轮次默认为评估)")
+@round_option
+@db_option
+@archive_option
+@click.option("--register", is_flag=True, help="--store:登记库中还没有的单位")
+@click.option("--assessor", default="", help="--store:评估人员或评估组")
 def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float | None, max_tasks_per_worker: int,
               progress: bool | None, top: int, review_dir: Path | None, waivers_dir: Path | None, rank_by: str,
-              rules_dir: Path, backend: str, profile: str, as_of) -> None:
+              rules_dir: Path, backend: str, profile: str, as_of, to_store: bool, round_kind, db, archive,
+              register: bool, assessor: str) -> None:
     """批量评分:DIR 为证据包目录,或包含多个证据包子目录的上级目录。
 
     各单位在独立工作进程中评分;某个证据包有误或评分进程崩溃时,该单位记为失败行,不影响其他单位。
     排名依据默认为已确认得分(待核查项按 0 分计),排名表同时列出预估得分和得分区间上限。
     有单位评分失败时退出码为 2;全部评分但有单位评估未完成(检查出错)时退出码为 3。
+    --store 把各单位存入结果库(核查结论请在入库后用 scorecard review import 追加)。
     """
+    if to_store and (review_dir is not None or waivers_dir is not None):
+        raise click.UsageError("--store 不与 --review/--waivers 同用:入库后用 scorecard review import 追加核查结论")
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -103,6 +114,9 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
     click.echo(f"共 {len(rows)} 个单位:评分 {len(rows) - n_err} 个,失败 {n_err} 个"
                + (f",评估未完成 {len(incomplete)} 个({'、'.join(incomplete)})" if incomplete else "")
                + f"。排名依据:{FIGURES[rank_by][1]}。结果已写入 {out_dir}", err=True)
+    if to_store:
+        n_err += len(store_batch(rows, out_dir, rules_dir, profile, db=db, archive=archive, kind=round_kind,
+                                 register=register, assessor=assessor))
     if n_err:
         sys.exit(EXIT_INPUT)
     if incomplete:

@@ -77,6 +77,40 @@ def store_scored(package: Path, scored, rules, rules_dir: Path, profile: str, *,
     return aid, result
 
 
+def store_batch(rows: list[dict], out_dir: Path, rules_dir: Path, profile: str = "base", *, db, archive, kind, register,
+                assessor) -> list[str]:
+    """``batch --store``: each scored unit stored as a round, one transaction per unit; returns error lines."""
+    from engine.errors import InputError
+    from engine.evaluate.pipeline import load_rules
+    from engine.results import ScoreResult
+    from engine.rules.profiles import resolve_profile
+    from engine.store.db import open_store
+    from engine.store.record import RoundInput, record_round
+
+    rules = load_rules(rules_dir, profile=profile)
+    store = open_store(db, archive, create=True)
+    errors: list[str] = []
+    stored = 0
+    try:
+        for row in rows:
+            if not row["ok"]:
+                continue
+            scored = ScoreResult.model_validate_json((out_dir / "units" / f"{row['key']}.json").read_text(encoding="utf-8"))
+            rin = RoundInput(package=Path(row["package"]), scored=scored, rules_dir=Path(rules_dir),
+                             profile_file=resolve_profile(profile), kind=kind or "评估", assessor=assessor, register=register)
+            try:
+                record_round(store, rin, rules.catalog)
+                stored += 1
+            except InputError as exc:
+                errors.append(f"{row['key']}:" + exc.problems[0].format())
+    finally:
+        store.dispose()
+    click.echo(f"已存入结果库 {store.shown}:{stored} 个单位({kind or '评估'}),未入库 {len(errors)} 个", err=True)
+    for line in errors:
+        click.echo(f"  未入库 {line}", err=True)
+    return errors
+
+
 def _open(db, archive=None):
     from engine.store.db import open_store
 
@@ -309,7 +343,7 @@ def review_export(assessment: str, output: Path, db) -> None:
     try:
         with store.session() as session:
             a = get_assessment(session, assessment)
-            result = ScoreResult.model_validate_json(a.result_json)
+            result = ScoreResult.model_validate_json(a.current_json)
             log = session.scalars(select(VerdictLog).where(VerdictLog.assessment_id == a.id).order_by(VerdictLog.id)).all()
             located = _located(list(log))
     finally:

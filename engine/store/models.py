@@ -63,7 +63,7 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     __table_args__ = (
-        UniqueConstraint("unit_id", "kind", "period_start", "period_end", name="round"),
+        UniqueConstraint("unit_id", "kind", "period_start", "period_end", name="uq_assessments_round"),
         CheckConstraint("kind IN ('自评', '评估', '复核')", name="kind"),
         Index("ix_assessments_kind_unit", "kind", "unit_id"),
     )
@@ -89,15 +89,21 @@ class Assessment(Base):
     vetoed: Mapped[bool] = mapped_column(Boolean, default=False)
     summary_json: Mapped[dict] = mapped_column(JSON)
     categories_json: Mapped[dict] = mapped_column(JSON)
-    # the automated result (before verdicts and waivers) and the current result (after them), canonical JSON
+    # the automated result (before verdicts and waivers) and the current result (after them), canonical JSON;
+    # result_json is NULL while it equals scored_json (no verdicts, no waivers): half the space for most rounds
     scored_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     # revision 0002: optimistic lock (two evaluators recording verdicts at once never overwrite each other)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit] = relationship(back_populates="assessments")
     indicators: Mapped[list[IndicatorRow]] = relationship(cascade="all, delete-orphan", order_by="IndicatorRow.no")
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def current_json(self) -> str:
+        """The round's current result (after verdicts and waivers), canonical JSON."""
+        return self.result_json if self.result_json is not None else self.scored_json
 
 
 class IndicatorRow(Base):
@@ -174,7 +180,7 @@ class RectificationItem(Base):
 
     __tablename__ = "rectification_items"
     __table_args__ = (
-        UniqueConstraint("source_assessment_id", "indicator_no", "lead_unit", name="item"),
+        UniqueConstraint("source_assessment_id", "indicator_no", "lead_unit", name="uq_rectification_items_item"),
         CheckConstraint("status IN ('待整改', '整改中', '已整改', '已销号', '逾期')", name="status"),
         Index("ix_rectification_items_lead_unit", "lead_unit"),
     )

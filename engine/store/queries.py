@@ -75,7 +75,7 @@ def export(session: Session, ref: str, output: Path) -> Path:
     from engine.output.reports import render_report
 
     a = get_assessment(session, ref)
-    result = ScoreResult.model_validate_json(a.result_json)
+    result = ScoreResult.model_validate_json(a.current_json)
     files = stored_files(session, a.id)
     verdicts = session.scalars(select(VerdictLog).where(VerdictLog.assessment_id == a.id).order_by(VerdictLog.id)).all()
     manifest = {
@@ -94,7 +94,7 @@ def export(session: Session, ref: str, output: Path) -> Path:
     fixed = (2000, 1, 1, 0, 0, 0)
     day = a.scored_at.date()
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("result.json", a.result_json), ("report.md", render_report(result, "md", None, day)),
+        for name, text in (("result.json", a.current_json), ("report.md", render_report(result, "md", None, day)),
                            ("report.html", render_report(result, "html", None, day)),
                            ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"),
                            ("verdicts.json", json.dumps(log, ensure_ascii=False, indent=2) + "\n")):

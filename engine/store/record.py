@@ -142,7 +142,8 @@ def _summary_columns(a: Assessment, result: ScoreResult) -> None:
     a.summary_json = s.model_dump(mode="json")
     a.categories_json = {str(c.no): {"name": c.name, "earned": c.earned, "points": c.points,
                                      "applicable_points": c.applicable_points} for c in result.categories}
-    a.result_json = result.to_json()
+    text = result.to_json()
+    a.result_json = None if a.scored_json == text else text
 
 
 def _write_rows(session: Session, aid: int, result: ScoreResult, replace: bool) -> None:
@@ -364,7 +365,7 @@ def reproduce(store: Store, ref: str | int, backend: str = "auto") -> tuple[str,
         files = stored_files(session, a.id)
         log = list(session.scalars(select(VerdictLog).where(VerdictLog.assessment_id == a.id)
                                       .order_by(VerdictLog.id)).all())
-        stored, as_of = a.result_json, a.as_of
+        stored, as_of = a.current_json, a.as_of
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         rules = archived_rules(archive, files, root)

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("summary_json", sa.JSON(), nullable=False),
         sa.Column("categories_json", sa.JSON(), nullable=False),
         sa.Column("scored_json", sa.Text(), nullable=False),
-        sa.Column("result_json", sa.Text(), nullable=False),
+        sa.Column("result_json", sa.Text(), nullable=True),
         sa.CheckConstraint("kind IN ('自评', '评估', '复核')", name="ck_assessments_kind"),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name="fk_assessments_unit_id_units"),
         sa.PrimaryKeyConstraint("id", name="pk_assessments"),
