@@ -39,6 +39,8 @@ class Context:
     matches: dict[int, list[int]]  # predicate -> distinct facts it matched (from a backend)
     facts: FactSet
     references: dict[str, dict[int, float]]
+    reference_origins: dict[tuple[str, int], str] = field(default_factory=dict)
+    used_references: set[tuple[str, int]] = field(default_factory=set)
     max_citations: int = 50
     _record_cache: dict[tuple, list] = field(default_factory=dict, repr=False)
     _matched: dict[int, list[int]] = field(default_factory=dict, repr=False)
@@ -130,6 +132,11 @@ class Context:
         table = {**self.references.get(value.reference, {})}
         number = table.get(target)
         label = f"{target}年参考值 {value.reference}"
+        if number is not None:
+            self.used_references.add((value.reference, target))
+            origin = self.reference_origins.get((value.reference, target))
+            if origin:
+                label += f",来源:{origin}"
         return number, label
 
     def ids(self, ledger: Ledger) -> list[str]:
@@ -219,15 +226,17 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
     good = set(ctx.matched(cc.match))
     deadline = c.kind == "deadline"
+    bad_state = getattr(c, "condition_is_violation", False)  # matches are the violations (e.g. 败诉 in a loss rate)
     target_op, target = (">=", c.required_rate) if deadline else (c.op, c.value)
     groups = _group_by_year(ctx, ledger, population, c.year) if c.per_year else {None: population}
     years: list[YearResult] = []
     bad_all: list[int] = []
+    bad_failing: list[int] = []  # the records that make a failing year (or the whole check) fail
     overall = None
     for year in sorted(groups, key=lambda y: (y is None, y)):
         members = groups[year]
         ok = len(good.intersection(members))  # members are distinct record indices
-        rate = ok / len(members)
+        rate = ok / len(members)  # with bad_state, the share of violations
         limit, ref_label = ctx.threshold(target, year)
         required = f"{OP_ZH[target_op]} {pct(limit)}" if limit is not None else f"缺少{ref_label}"
         if limit is None:
@@ -237,13 +246,16 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         actual = f"{pct(rate)}({ok}/{len(members)})"
         if ref_label and limit is not None:
             required += f"({ref_label})"
-        bad_all.extend(itertools.filterfalse(good.__contains__, members))
+        bad = list(filter(good.__contains__, members) if bad_state else itertools.filterfalse(good.__contains__, members))
+        bad_all.extend(bad)
+        if status == "fail":
+            bad_failing.extend(bad)
         if year is None:
             overall = (status, actual, required)
         else:
             years.append(YearResult(year=year, status=status, actual=actual, required=required))
     note = _deadline_note(cc, ctx, ledger) if deadline else _field_note(ctx, ledger, c)
-    evidence, total = ctx.cite(ledger, bad_all, note)
+    evidence, total = ctx.cite(ledger, bad_failing or bad_all, note)
     if deadline:
         limit_text = f"{OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]}"
         suffix = f",按时率 {OP_ZH[target_op]} {pct(c.required_rate)}" if c.required_rate < 1 else ""
@@ -258,12 +270,11 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         status, actual, required = overall
         score = 1.0 if status == "pass" else 0.0
         return _result(cc, status, actual=actual_text or actual, required=required_text or required, score=score,
-                       violations=len(bad_all) if status == "fail" else 0, evidence=evidence, evidence_total=total)
-    n_ok = len(population) - len(bad_all)
+                       violations=len(bad_failing), evidence=evidence, evidence_total=total)
+    n_ok = len(bad_all) if bad_state else len(population) - len(bad_all)
     summary = actual_text or f"合计 {pct(n_ok / len(population))}({n_ok}/{len(population)})"
     req = required_text or (years[0].required.split("(")[0] + ",逐年计算" if years else "")
-    failing_years = sum(1 for y in years if y.status == "fail")
-    return _fold_years(cc, years, failing_years and len(bad_all), evidence, total, summary, req)
+    return _fold_years(cc, years, len(bad_failing), evidence, total, summary, req)
 
 
 def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:

@@ -42,10 +42,9 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
     calendar = package_calendar(package.root)
     facts = build_facts(rules, package, calendar)
     matches = backend.match(rules, facts)
-    references = {k: dict(v) for k, v in catalog.edition.references.items()}
-    for key, table in package.unit.references.items():
-        references.setdefault(key, {}).update(table)
-    ctx = Context(package=package, rules=rules, matches=matches, facts=facts, references=references)
+    references, origins = reference_tables(catalog, package)
+    ctx = Context(package=package, rules=rules, matches=matches, facts=facts, references=references,
+                  reference_origins=origins)
     items = []
     for ind in catalog.indicators:
         checks = [evaluate_check(rules.checks[(ind.no, c.id)], ctx) for c in ind.checks]
@@ -59,6 +58,11 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
             applicable, reason = False, f"已出具情况说明({subject}),本指标不适用"
         items.append(score_indicator(ind, checks, applicable=applicable, na_reason=reason))
     summary, categories = summarise(catalog, items)
+    unverified = sorted(k for k in ctx.used_references if "未核实" in origins.get(k, ""))
+    sources = catalog.edition.reference_sources
+    reference_warnings = [f"[警告] 参考值 {key} 的 {year} 年数值取自{origins[(key, year)]}"
+                          + (f":{sources[key].source}" if key in sources else "")
+                          + ";请在评估方案(profile 的 references)中提供已核实的数值" for key, year in unverified]
     unit = package.unit
     return ScoreResult(
         run=RunInfo(tool="scorecard", version=__version__, rules_edition=catalog.edition.id, rules_name=catalog.edition.name,
@@ -72,9 +76,34 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         summary=summary,
         categories=categories,
         indicators=items,
-        warnings=[p.format() for p in package.warnings],
+        warnings=[p.format() for p in package.warnings] + reference_warnings,
         evidence=manifest(package),
     )
+
+
+def reference_tables(catalog: Catalog, package: EvidencePackage) -> tuple[dict, dict]:
+    """Reference values by key and year, and where each came from: the edition (verified or not), the profile, or
+    the unit's own unit.yaml (later sources override earlier ones)."""
+    edition = catalog.edition
+    references: dict[str, dict[int, float]] = {}
+    origins: dict[tuple[str, int], str] = {}
+
+    def put(key: str, table: dict, origin: str) -> None:
+        for year, value in table.items():
+            references.setdefault(key, {})[year] = value
+            origins[(key, year)] = origin
+
+    for key, table in edition.references.items():
+        src = edition.reference_sources.get(key)
+        origin = f"规则版本 {edition.id}" + ("" if src and src.verified else ",未核实")
+        put(key, table, origin)
+    if isinstance(catalog, TailoredCatalog):
+        prof = catalog.profile
+        for key, table in prof.references.items():
+            put(key, table, f"评估方案「{prof.title}」" + (f":{prof.reference_source}" if prof.reference_source else ""))
+    for key, table in package.unit.references.items():
+        put(key, table, "单位自报(unit.yaml 的 references)")
+    return references, origins
 
 
 def manifest(package: EvidencePackage) -> EvidenceManifest:

@@ -60,12 +60,17 @@ class LedgerScope(Strict):
 
 
 class RateCheck(CheckBase):
-    """Share of records (in ``where``) satisfying ``condition`` compared with a threshold."""
+    """Share of records (in ``where``) satisfying ``condition`` compared with a threshold.
+
+    ``condition_is_violation``: the condition describes the bad state (e.g. 败诉, for a loss rate that must stay at or
+    below a reference); the records it matches are then the violations cited as evidence, not the others.
+    """
 
     kind: Literal["rate"]
     ledger: str
     where: dict[str, Any] = Field(default_factory=dict)
     condition: dict[str, Any]
+    condition_is_violation: bool = False
     op: Op = ">="
     value: Threshold = 1.0
     per_year: bool = False
@@ -243,6 +248,13 @@ class Category(Strict):
     count: int
 
 
+class ReferenceSource(Strict):
+    """Where an edition's reference table comes from, and whether anyone checked it against the publication."""
+
+    source: str
+    verified: bool = False
+
+
 class Edition(Strict):
     """``indicators/edition.yaml``: the edition's metadata, categories, total and formula."""
 
@@ -253,3 +265,4 @@ class Edition(Strict):
     formula: str
     categories: list[Category]
     references: dict[str, dict[int, float]] = Field(default_factory=dict)
+    reference_sources: dict[str, ReferenceSource] = Field(default_factory=dict)

@@ -84,6 +84,8 @@ class Profile(Strict):
     base: str | None = None  # edition id this profile tailors; None = any edition, unchanged unless said below
     total_points: float | None = Field(default=None, gt=0)
     waiver_scoring: WaiverScoring = "excluded"
+    references: dict[str, dict[int, float]] = Field(default_factory=dict)  # e.g. verified national loss rates
+    reference_source: str | None = None  # where the profile's reference values come from (publication, document)
     categories: list[Category] = Field(default_factory=list)  # new categories for added indicators (count ignored)
     disable: list[Disabled] = Field(default_factory=list)
     overrides: list[IndicatorOverride] = Field(default_factory=list)
