@@ -34,6 +34,6 @@ def write(rlist: RectifyList, fmt: str, output: Path, template_dir: Path | None 
 
 
 def render_text(rlist: RectifyList, fmt: str, template_dir: Path | None = None) -> str:
-    from engine.output.render import environment
+    from engine.output.render import render_template
 
-    return environment(template_dir).get_template(f"rectify.{fmt}.j2").render(l=rlist)
+    return render_template(f"rectify.{fmt}.j2", template_dir, l=rlist)
