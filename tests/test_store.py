@@ -75,10 +75,11 @@ def test_migration_from_the_first_revision_keeps_data(db_url):
         assert "比程序" in out.output and "scorecard db upgrade" in out.output
         run("db", "upgrade", "--db", db_url)
         with engine.connect() as conn:
-            row = conn.execute(sa.text("SELECT id, unit_id, kind, score, verdict, scored_json, version FROM assessments")).one()
+            row = conn.execute(sa.text("SELECT id, unit_id, kind, score, verdict, scored_json, version, estimate_score, "
+                                       "range_high, complete FROM assessments")).one()
             unit = conn.execute(sa.text("SELECT uid, name FROM units")).one()
             assert conn.execute(sa.text("SELECT count(*) FROM rectification_items")).scalar_one() == 0
-        assert tuple(row) == (7, 1, "评估", 88.5, "达标", '{"x": 1}', 1)
+        assert tuple(row) == (7, 1, "评估", 88.5, "达标", '{"x": 1}', 1, 88.5, 88.5, True)
         assert tuple(unit) == ("某省/甲县", "甲县人民政府")
     finally:
         engine.dispose()

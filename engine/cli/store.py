@@ -60,10 +60,12 @@ def store_scored(package: Path, scored, rules, rules_dir: Path, profile: str, *,
     """Store one scored package as a round; returns (assessment id, the round's current result)."""
     from engine.review.finalize import load_verdicts
     from engine.rules.profiles import resolve_profile
-    from engine.store.db import open_store
-    from engine.store.record import RoundInput, record_round
+    from engine.store.db import archive_for, open_store, resolve_url
+    from engine.store.record import RoundInput, check_location, record_round
 
     verdicts = load_verdicts(list(review_files))[0] if review_files else []
+    url = resolve_url(db)
+    check_location(url, archive_for(url, archive), Path(package))  # before an SQLite file could be created
     store = open_store(db, archive, create=True)
     try:
         rin = RoundInput(package=Path(package), scored=scored, rules_dir=Path(rules_dir),
@@ -183,14 +185,17 @@ def history_cmd(unit: str, fmt: str, db) -> None:
                                "rounds": rows}, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{u.name}({u.type},{u.region or '未填地区'};编号 {u.uid}):共 {len(rows)} 次评估")
-    click.echo("编号  轮次  创建周期                 评估时间          总分    得分/适用分值    未达标  缺少证据  待核查  结论")
+    click.echo("编号  轮次  创建周期                 评估时间          已确认得分  预估得分  得分区间        "
+               "未达标  缺少证据  待核查  结论")
     for r in rows:
-        click.echo(f"{r['id']:>4}  {r['kind']}  {r['period']:<23}  {r['scored_at']}  {_num(r['score']):>6}  "
-                   f"{_num(r['earned']):>6}/{_num(r['applicable_points']):<8}  {r['failing']:>6}  {r['missing_evidence']:>8}  "
+        span = f"{_num(r['range'][0])}~{_num(r['range'][1])}"
+        click.echo(f"{r['id']:>4}  {r['kind']}  {r['period']:<23}  {r['scored_at']}  {_num(r['score']):>10}  "
+                   f"{_num(r['estimate']):>8}  {span:<14}  {r['failing']:>6}  {r['missing_evidence']:>8}  "
                    f"{r['needs_review']:>6}  {r['verdict']}")
 
 
-RANK_HEADER = ["排名", "单位", "类型", "地区", "单位编号", "评估编号", "轮次", "总分", "结论", "未达标指标数", "缺少证据指标数"]
+RANK_HEADER = ["排名", "单位", "类型", "地区", "单位编号", "评估编号", "轮次", "已确认得分", "预估得分", "得分区间上限", "结论",
+               "未达标指标数", "缺少证据指标数"]
 
 
 def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
@@ -200,8 +205,8 @@ def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
         for k, v in (r["categories"] or {}).items():
             names.setdefault(int(k), v["name"])
     header = RANK_HEADER + [f"{c}. {names[c]}" for c in cats]
-    body = [[r["rank"], r["unit"], r["type"], r["region"], r["uid"], r["assessment"], r["kind"], r["score"], r["verdict"],
-             r["failing"], r["missing_evidence"]] + [(r["categories"] or {}).get(str(c), {}).get("earned") for c in cats]
+    body = [[r["rank"], r["unit"], r["type"], r["region"], r["uid"], r["assessment"], r["kind"], r["score"], r["estimate"],
+             r["high"], r["verdict"], r["failing"], r["missing_evidence"]] + [(r["categories"] or {}).get(str(c), {}).get("earned") for c in cats]
             for r in rows]
     return header, body
 
@@ -210,19 +215,21 @@ def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
 @click.option("--round", "round_kind", type=click.Choice(ROUND_KINDS), default=None, help="只看该轮次(默认各单位最近一次评估)")
 @click.option("--type", "unit_type", type=click.Choice(["县", "区", "镇", "部门"]), default=None, help="单位类型")
 @click.option("--region", default=None, help="地区(前缀匹配,如 示例省示例市)")
+@click.option("--rank-by", type=click.Choice(["confirmed", "estimate", "high"]), default="confirmed", show_default=True,
+              help="排名依据:confirmed 已确认得分;estimate 预估得分;high 得分区间上限")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "html"]), default=None,
               help="输出格式(默认按 -o 的扩展名,否则为表格)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件")
 @db_option
-def ranking_cmd(round_kind, unit_type, region, fmt, output: Path | None, db) -> None:
-    """结果库中各单位的横向排名(总分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"""
+def ranking_cmd(round_kind, unit_type, region, rank_by, fmt, output: Path | None, db) -> None:
+    """结果库中各单位的横向排名(按所选得分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"""
     from engine.batch import write_csv, write_html, write_xlsx
     from engine.store.queries import ranking
 
     store = _open(db)
     try:
         with store.session() as session:
-            rows = ranking(session, round_kind, unit_type, region)
+            rows = ranking(session, round_kind, unit_type, region, rank_by)
     finally:
         store.dispose()
     header, body = ranking_rows(rows)
@@ -231,11 +238,13 @@ def ranking_cmd(round_kind, unit_type, region, fmt, output: Path | None, db) -> 
         fmt = "table"
     if fmt in ("xlsx", "html") and output is None:
         raise click.UsageError(f"{fmt} 格式需要用 -o 指定输出文件")
-    title = "法治政府建设示范创建横向排名" + (f"({round_kind})" if round_kind else "")
+    from engine.store.queries import RANK_BY
+
+    title = "法治政府建设示范创建横向排名" + (f"({round_kind})" if round_kind else "") + f",排名依据:{RANK_BY[rank_by]}"
     if fmt == "table":
         lines = [f"{title}:共 {len(rows)} 个单位"]
         for r in rows:
-            lines.append(f"{r['rank']:>4}  {_num(r['score']):>6}  {r['unit']}({r['type']},{r['region']})  "
+            lines.append(f"{r['rank']:>4}  {_num(r['score']):>6}  预估 {_num(r['estimate']):>6}  {r['unit']}({r['type']},{r['region']})  "
                          f"{r['kind']} 编号 {r['assessment']}  未达标 {r['failing']} 项  {r['verdict']}")
         write_output("\n".join(lines) + "\n", output)
         return
@@ -448,7 +457,29 @@ def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path 
     write(output, items, "整改事项" + (f":{lead_unit}" if lead_unit else ""))
 
 
-COMMANDS = (db_group, history_cmd, ranking_cmd, export_cmd, reproduce_cmd, review_group, rectify_item_cmd)
+@click.command("archive-file")
+@click.argument("sha256")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件")
+@db_option
+@archive_option
+def archive_file_cmd(sha256: str, output: Path, db, archive) -> None:
+    """按 SHA-256 摘要从佐证归档取出一个文件(报告中列出的台账、附件摘要)。"""
+    from engine.files import write_atomic
+    from engine.store.archive import Archive
+    from engine.store.record import store_problem
+
+    store = _open(db, archive)
+    try:
+        if store.archive_dir is None:
+            raise store_problem("PostgreSQL 结果库需要指定佐证归档目录", "--archive 目录,或环境变量 SCORECARD_ARCHIVE", "no_archive")
+        data = Archive(store.archive_dir).get(sha256.strip().lower())
+    finally:
+        store.dispose()
+    write_atomic(output, data)
+    click.echo(f"已写入 {output}({len(data)} 字节)", err=True)
+
+
+COMMANDS = (archive_file_cmd, db_group, history_cmd, ranking_cmd, export_cmd, reproduce_cmd, review_group, rectify_item_cmd)
 
 
 def today() -> dt.date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,11 @@ class Archive:
             os.replace(tmp, target)
         return sha
 
-    def put_file(self, path: Path) -> tuple[str, int]:
-        data = Path(path).read_bytes()
+    def put_file(self, path: Path, root: Path | None = None, display: str | None = None) -> tuple[str, int]:
+        """Archive a file read through the one safe reader (``engine.files``: regular files inside ``root``)."""
+        from engine.files import read_bytes
+
+        data = read_bytes(root, Path(path), display)
         return self.put_bytes(data), len(data)
 
     def get(self, sha: str) -> bytes:
@@ -81,6 +85,6 @@ def package_files(root: Path) -> Iterator[tuple[str, Path]]:
                 real = path.resolve()
             except (OSError, RuntimeError):
                 continue
-            if not (real_root in real.parents) or not real.is_file():
-                continue
+            if not (real_root in real.parents) or not stat.S_ISREG(os.stat(real).st_mode):
+                continue  # a link out of the package, a FIFO or a device: never read
             yield path.relative_to(root).as_posix(), path

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import true
 
 ROUND_KINDS = ("自评", "评估", "复核")
 ITEM_STATUSES = ("待整改", "整改中", "已整改", "已销号", "逾期")
@@ -87,6 +88,10 @@ class Assessment(Base):
     pending_review_points: Mapped[float] = mapped_column(Float, default=0.0)
     verdict: Mapped[str] = mapped_column(String(50))
     vetoed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # revision 0003: the other named figures (score above is 已确认得分)
+    estimate_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # 预估得分
+    range_high: Mapped[float | None] = mapped_column(Float, nullable=True)  # 得分区间上限
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     summary_json: Mapped[dict] = mapped_column(JSON)
     categories_json: Mapped[dict] = mapped_column(JSON)
     # the automated result (before verdicts and waivers) and the current result (after them), canonical JSON;

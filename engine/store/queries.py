@@ -24,7 +24,8 @@ def history(session: Session, key: str) -> tuple[Unit, list[dict]]:
     review = func.sum(case((IndicatorRow.status == "needs_review", 1), else_=0))
     q = (select(Assessment.id, Assessment.kind, Assessment.period_start, Assessment.period_end, Assessment.scored_at,
                 Assessment.assessor, Assessment.score, Assessment.earned, Assessment.applicable_points,
-                Assessment.pending_review_points, Assessment.verdict, Assessment.summary_json, failing, missing, review)
+                Assessment.pending_review_points, Assessment.verdict, Assessment.summary_json, failing, missing, review,
+                Assessment.estimate_score, Assessment.range_high, Assessment.complete)
          .join(IndicatorRow, IndicatorRow.assessment_id == Assessment.id)
          .where(Assessment.unit_id == unit.id)
          .group_by(Assessment.id)
@@ -36,12 +37,17 @@ def history(session: Session, key: str) -> tuple[Unit, list[dict]]:
                      "earned": r.earned, "applicable_points": r.applicable_points,
                      "pending_review_points": r.pending_review_points, "verdict": r.verdict,
                      "failing": int(r[12] or 0), "missing_evidence": int(r[13] or 0), "needs_review": int(r[14] or 0),
+                     "estimate": r.estimate_score, "range": [r.score, r.range_high], "complete": r.complete,
                      "summary": r.summary_json})
     return unit, rows
 
 
-def ranking(session: Session, kind: str | None = None, unit_type: str | None = None, region: str | None = None) -> list[dict]:
-    """Each unit's latest round (of ``kind``, or of any kind), ranked by score, ties by name."""
+RANK_BY = {"confirmed": "已确认得分", "estimate": "预估得分", "high": "得分区间上限"}
+
+
+def ranking(session: Session, kind: str | None = None, unit_type: str | None = None, region: str | None = None,
+            rank_by: str = "confirmed") -> list[dict]:
+    """Each unit's latest round (of ``kind``, or of any kind), ranked by a named figure (``RANK_BY``), ties by name."""
     latest = select(Assessment.unit_id, func.max(Assessment.id).label("aid"))
     if kind:
         latest = latest.where(Assessment.kind == kind)
@@ -49,7 +55,8 @@ def ranking(session: Session, kind: str | None = None, unit_type: str | None = N
     failing = func.sum(case((IndicatorRow.status.in_(FAILING), 1), else_=0))
     missing = func.sum(case((IndicatorRow.status == "missing_evidence", 1), else_=0))
     q = (select(Unit.uid, Unit.name, Unit.type, Unit.region, Assessment.id, Assessment.kind, Assessment.score,
-                Assessment.verdict, Assessment.categories_json, failing, missing)
+                Assessment.verdict, Assessment.categories_json, failing, missing, Assessment.estimate_score,
+                Assessment.range_high)
          .join(latest, latest.c.unit_id == Unit.id)
          .join(Assessment, Assessment.id == latest.c.aid)
          .join(IndicatorRow, IndicatorRow.assessment_id == Assessment.id)
@@ -60,18 +67,21 @@ def ranking(session: Session, kind: str | None = None, unit_type: str | None = N
         q = q.where(Unit.region.startswith(region, autoescape=True))
     rows = [{"uid": r.uid, "unit": r.name, "type": r.type, "region": r.region, "assessment": r.id, "kind": r.kind,
              "score": r.score, "verdict": r.verdict, "categories": r.categories_json, "failing": int(r[9] or 0),
-             "missing_evidence": int(r[10] or 0)} for r in session.execute(q).all()]
-    rows.sort(key=lambda r: (-r["score"], r["unit"], r["uid"]))
+             "missing_evidence": int(r[10] or 0), "estimate": r.estimate_score, "high": r.range_high}
+            for r in session.execute(q).all()]
+    key = {"confirmed": "score", "estimate": "estimate", "high": "high"}[rank_by]
+    rows.sort(key=lambda r: (-(r[key] if r[key] is not None else r["score"]), r["unit"], r["uid"]))
     rank, prev = 0, None
     for n, r in enumerate(rows, 1):
-        if r["score"] != prev:
-            rank, prev = n, r["score"]
+        if r[key] != prev:
+            rank, prev = n, r[key]
         r["rank"] = rank
     return rows
 
 
 def export(session: Session, ref: str, output: Path) -> Path:
     """A zip: result.json, report.md, report.html, manifest.json (evidence manifest + archived files), verdicts."""
+    from engine.files import write_atomic
     from engine.output.reports import render_report
 
     a = get_assessment(session, ref)
@@ -89,16 +99,17 @@ def export(session: Session, ref: str, output: Path) -> Path:
     log = [{"id": v.id, "indicator": v.indicator, "check": v.check_id, "verdict": v.verdict, "points": v.points,
             "reason": v.reason, "reviewer": v.reviewer, "date": v.date.isoformat(), "evidence": v.evidence,
             "source": v.source, "recorded_at": v.recorded_at.isoformat()} for v in verdicts]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
     fixed = (2000, 1, 1, 0, 0, 0)
     day = a.scored_at.date()
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("result.json", a.current_json), ("report.md", render_report(result, "md", None, day)),
-                           ("report.html", render_report(result, "html", None, day)),
-                           ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"),
-                           ("verdicts.json", json.dumps(log, ensure_ascii=False, indent=2) + "\n")):
-            zf.writestr(zipfile.ZipInfo(name, fixed), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
-    tmp.replace(output)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, text in (("result.json", a.current_json), ("report.md", render_report(result, "md", None, day)),
+                               ("report.html", render_report(result, "html", None, day)),
+                               ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"),
+                               ("verdicts.json", json.dumps(log, ensure_ascii=False, indent=2) + "\n")):
+                zf.writestr(zipfile.ZipInfo(name, fixed), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+
+    write_atomic(output, writer=write)
     return output
 

@@ -24,7 +24,7 @@ from engine.results import ScoreResult
 from engine.review.verdicts import LocatedVerdict, Verdict, apply_verdicts
 from engine.review.waivers import apply_waivers, load_waivers
 from engine.store.archive import Archive, Stored, package_files
-from engine.store.db import Store
+from engine.store.db import Store, sqlite_path
 from engine.store.models import (
     ROUND_KINDS,
     ArchivedFile,
@@ -139,6 +139,7 @@ def _summary_columns(a: Assessment, result: ScoreResult) -> None:
     s = result.summary
     a.score, a.earned, a.applicable_points = s.score, s.earned, s.applicable_points
     a.pending_review_points, a.verdict, a.vetoed = s.pending_review_points, s.verdict, s.vetoed
+    a.estimate_score, a.range_high, a.complete = s.estimate.score, s.range.high, s.complete
     a.summary_json = s.model_dump(mode="json")
     a.categories_json = {str(c.no): {"name": c.name, "earned": c.earned, "points": c.points,
                                      "applicable_points": c.applicable_points} for c in result.categories}
@@ -188,7 +189,7 @@ class RoundInput:
 def archive_round(archive: Archive, rin: RoundInput) -> list[Stored]:
     files: list[Stored] = []
     for rel, path in package_files(rin.package):
-        sha, size = archive.put_file(path)
+        sha, size = archive.put_file(path, rin.package, rel)
         files.append(Stored("package", rel, sha, size))
     for path in sorted(Path(rin.rules_dir).glob("*.yaml")):
         sha, size = archive.put_file(path)
@@ -216,12 +217,23 @@ def _restore_stored(files: list[Stored]) -> list[Stored]:
     return [Stored(f.role, f.path.split("|", 1)[0], f.sha256, f.size) for f in files]
 
 
+def check_location(url: str, archive_dir: Path | None, package: Path) -> None:
+    """The database file and the archive are never inside the evidence package being stored (it is read-only)."""
+    from engine.files import check_output, protect
+
+    protect(root=package)
+    for target in (archive_dir, sqlite_path(url)):
+        if target is not None:
+            check_output(target, f"结果库 {target}")
+
+
 def record_round(store: Store, rin: RoundInput, catalog) -> tuple[int, ScoreResult]:
     """Archive the files, then in one transaction: the unit (if new), the round, its rows and verdicts."""
     if rin.kind not in ROUND_KINDS:
         raise store_problem(f"未知的评估轮次「{rin.kind}」", "、".join(ROUND_KINDS), "bad_round", rin.kind)
     if store.archive_dir is None:
         raise store_problem("PostgreSQL 结果库需要指定佐证归档目录", "--archive 目录,或环境变量 SCORECARD_ARCHIVE", "no_archive")
+    check_location(store.url, store.archive_dir, rin.package)
     archive = Archive(store.archive_dir)
     files = archive_round(archive, rin)
     scored = rin.scored
