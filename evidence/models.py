@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-UNIT_TYPES = ("县", "区", "镇", "部门")
-_UNIT_TYPE_ALIASES = {"县级": "县", "县(市)": "县", "市辖区": "区", "乡": "镇", "乡镇": "镇", "街道": "镇", "乡镇街道": "镇"}
+UNIT_TYPES = ("县", "区", "镇", "街道", "部门")
+# 街道 is its own type (ranked separately); where a rule or profile names 镇 it applies to 街道 too
+_UNIT_TYPE_ALIASES = {"县级": "县", "县(市)": "县", "市辖区": "区", "乡": "镇", "乡镇": "镇", "街道办事处": "街道",
+                      "街道办": "街道"}
 
 
 class Period(BaseModel):
@@ -36,7 +38,7 @@ class UnitInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
-    type: Literal["县", "区", "镇", "部门"]
+    type: Literal["县", "区", "镇", "街道", "部门"]
     region: str = ""
     period: Period
     inspection_date: dt.date | None = None

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from engine.errors import InputError, Problem
 from engine.files import ReadBudget, check_regular, check_workbook, decode_text, list_dir, protect, read_bytes
 from engine.yamlio import parse_yaml_bytes, validation_problems
+from evidence.codes import did_you_mean, labels, suggest, to_code
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -127,7 +128,7 @@ def _orig_key(item: dict, header: str):
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-NOTE_SHEETS = {"填表说明", "说明", "readme", "使用说明"}  # sheets in a workbook that are not ledgers
+NOTE_SHEETS = {"填表说明", "说明", "readme", "使用说明", "代码表"}  # sheets in a workbook that are not ledgers
 
 
 def column_letter(index: int) -> str:
@@ -263,7 +264,8 @@ def read_workbook(path: Path, rel: str, catalog: LedgerCatalog, data: bytes) -> 
             table = read(sheet)
             if table.header is None:
                 continue  # an unused empty sheet (Sheet2, Sheet3)
-            problems.append(Problem(rel, f"不认识的台账名称(工作表名)「{sheet}」", sheet=sheet, code="unknown_ledger",
+            problems.append(Problem(rel, f"不认识的台账名称(工作表名)「{sheet}」" + _ledger_hint(sheet, catalog),
+                                    sheet=sheet, code="unknown_ledger",
                                     expected="工作表名为台账名称,如 " + "、".join(d.title for d in list(catalog.ledgers.values())[:6]) + " 等"))
             continue
         out.append((name, read(sheet)))
@@ -279,6 +281,17 @@ def _column_title(table: SheetTable, letters: str) -> str:
         index = index * 26 + ord(ch) - 64
     header = table.header or []
     return header[index - 1] if 0 < index <= len(header) and header[index - 1] else letters
+
+
+def _ledger_hint(name: str, catalog: LedgerCatalog) -> str:
+    """";是否为「行政执法决定台账」?" for a misspelt ledger name (titles and aliases compared)."""
+    by_label = {}
+    for ld in catalog.ledgers.values():
+        for label in (ld.title, *ld.aliases):
+            by_label.setdefault(label, ld.title)
+    hits = [by_label[h] for h in suggest(name, by_label, n=5, cutoff=0.5)]
+    hint = did_you_mean(list(dict.fromkeys(hits))[:3])
+    return ";" + hint if hint else ""
 
 
 READERS = {".csv": _read_csv, ".yaml": _read_structured, ".yml": _read_structured, ".json": _read_structured}
@@ -300,9 +313,11 @@ def parse_table(
             continue
         name = ledger_def.field_for_header(str(label))
         if name is None:
+            titles = [f.title for f in ledger_def.fields.values()]
+            hint = did_you_mean(suggest(str(label), [t for t in titles if t not in seen.values()]))
             problems.append(
-                Problem(rel, "不认识的列,已忽略", sheet=sheet, column=str(label), severity="warning", code="unknown_column",
-                        expected="、".join(f.title for f in ledger_def.fields.values()))
+                Problem(rel, "不认识的列,已忽略" + (";" + hint if hint else ""), sheet=sheet, column=str(label),
+                        severity="warning", code="unknown_column", expected="、".join(titles))
             )
             continue
         if name in seen:
@@ -321,7 +336,7 @@ def parse_table(
     # Ledger columns repeat their values (是/否, categories, dates): each distinct text is parsed once per column.
     # Only successful parses are memoised (a repeated bad value is reported on every row); memos stop growing at
     # _MEMO_LIMIT entries (identifier columns are all distinct).
-    converters = [(i, name, ledger_def.fields[name], PARSERS[ledger_def.fields[name].type],
+    converters = [(i, name, ledger_def.fields[name], _parser(ledger_def.name, name, ledger_def.fields[name]),
                    {}) for i, name in columns]
     ids: dict[str, int] = {}
     for line, cells in rows:
@@ -350,8 +365,9 @@ def parse_table(
                     ok = False
                 continue
             if fd.type == "enum" and value not in fd.values:
-                problems.append(Problem(rel, "取值不在允许范围内", row=line, column=fd.title, value=show_value(raw), sheet=sheet,
-                                        expected="、".join(fd.values), code="bad_enum"))
+                hint = did_you_mean(suggest(str(value), fd.values, cutoff=0.4))
+                problems.append(Problem(rel, "取值不在允许范围内" + (";" + hint if hint else ""), row=line, column=fd.title,
+                                        value=show_value(raw), sheet=sheet, expected="、".join(fd.values), code="bad_enum"))
                 ok = False
                 continue
             record[name] = value
@@ -366,6 +382,28 @@ def parse_table(
         ledger.records.append(record)
         ledger.rows.append(line)
     return ledger, problems
+
+
+def _parser(ledger: str, name: str, fd) -> Callable[[Any], Any]:
+    """The cell parser of a field: its type's parser; a number may carry the field's declared unit ("300份");
+    a labelled code column turns "label(code)" or the label into the code."""
+    parse = PARSERS[fd.type]
+    if fd.type in ("int", "float") and fd.unit:
+        unit = fd.unit
+
+        def parse_with_unit(raw: Any) -> Any:
+            if isinstance(raw, str) and raw.strip().endswith(unit) and raw.strip() != unit:
+                raw = raw.strip()[: -len(unit)].strip()
+            return parse(raw)
+
+        return parse_with_unit
+    if (ledger, name) in labels():
+        def parse_code(raw: Any) -> Any:
+            value = parse(raw)
+            return to_code(ledger, name, value) if isinstance(value, str) else value
+
+        return parse_code
+    return parse
 
 
 def show_value(raw: Any) -> str:
@@ -478,8 +516,19 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     """Load and validate a package. With ``strict`` any error raises ``InputError`` (all problems at once)."""
     root = Path(root)
     catalog = catalog or load_ledger_catalog()
+    if root.is_file():
+        raise InputError(Problem(str(root), "这是一个文件,不是证据包目录", code="no_package",
+                                 expected=f"证据包目录(包含 unit.yaml 和 ledgers/),如 {root.parent}"))
     if not root.is_dir():
-        raise InputError(Problem(str(root), "证据包目录不存在", expected="包含 unit.yaml 和 ledgers/ 的目录", code="no_package"))
+        near = []
+        if root.parent.is_dir():
+            near = suggest(root.name, [p.name for p in root.parent.iterdir() if p.is_dir()], cutoff=0.6)
+        hint = did_you_mean([str(root.parent / n) for n in near])
+        raise InputError(Problem(str(root), "证据包目录不存在" + (";" + hint if hint else ""),
+                                 expected="包含 unit.yaml 和 ledgers/ 的目录", code="no_package"))
+    if root.name == LEDGER_DIR and (root.parent / "unit.yaml").is_file() and not (root / "unit.yaml").exists():
+        raise InputError(Problem(str(root), "这是证据包的台账目录 ledgers/,不是证据包本身", code="no_package",
+                                 expected=f"证据包目录 {root.parent}"))
     protect(root=root)  # evidence is read-only: no output may be written into the package
     problems: list[Problem] = []
     budget = ReadBudget()
@@ -488,7 +537,8 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     unit_raw: bytes | None = None
     node = None
     if not os.path.lexists(unit_path):
-        problems.append(Problem("unit.yaml", "缺少 unit.yaml", expected="单位名称、类型、地区、创建周期", code="no_unit"))
+        problems.append(Problem("unit.yaml", f"缺少 unit.yaml(证据包 {root})", code="no_unit",
+                                expected="单位名称、类型、地区、创建周期;可用 scorecard init 生成证据包模板"))
     else:
         try:
             unit_raw = read_bytes(root, unit_path, "unit.yaml", budget=budget)
@@ -549,8 +599,9 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
             continue
         name = catalog.ledger_for_name(path.stem)
         if name is None:
-            problems.append(Problem(rel, f"不认识的台账名称「{path.stem}」", expected="、".join(
-                f"{n}({d.title})" for n, d in catalog.ledgers.items()), code="unknown_ledger"))
+            problems.append(Problem(rel, f"不认识的台账名称「{path.stem}」" + _ledger_hint(path.stem, catalog),
+                                    expected="文件名为台账名称:" + "、".join(d.title for d in catalog.ledgers.values()),
+                                    code="unknown_ledger"))
             continue
         if name in ledgers:
             problems.append(Problem(rel, f"与 {_where(ledgers[name])} 是同一台账,重复提供", code="duplicate_ledger"))

@@ -87,6 +87,7 @@ class LedgerCatalog(BaseModel):
         return self.name_map.get(normalise_label(label))
 
 
+_VARIANTS = str.maketrans({"帐": "账"})  # 台帐 and 台账 are both in use; compare as one
 _LABEL_NOISE = re.compile(r"[\s\u3000*※]+|[((][^()()]*[))]$")
 
 
@@ -94,7 +95,7 @@ def normalise_label(label: str) -> str:
     """'是否经合法性审核 (是/否)' and '是否经合法性审核' compare equal; case-insensitive."""
     text = str(label).strip()
     text = _LABEL_NOISE.sub("", text)
-    return text.lower()
+    return text.translate(_VARIANTS).lower()
 
 
 _CACHE: dict[Path, LedgerCatalog] = {}

@@ -12,6 +12,7 @@ import click
 from engine.cli.options import EXIT_INPUT, EXIT_OK, calendar_option, rules_option, verdict_options
 from engine.errors import InputError, Problem
 from engine.evaluate.pipeline import load_rules
+from evidence.models import UNIT_TYPES
 from evidence.templates import scaffold
 
 
@@ -30,7 +31,7 @@ def _date(ctx, param, value: str) -> dt.date:
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--type", "unit_type", type=click.Choice(["县", "区", "镇", "部门"]), required=True, help="单位类型")
+@click.option("--type", "unit_type", type=click.Choice(list(UNIT_TYPES)), required=True, help="单位类型")
 @click.option("--name", required=True, help="单位名称")
 @click.option("--period-start", required=True, callback=_date, help="创建周期开始日期 YYYY-MM-DD")
 @click.option("--period-end", required=True, callback=_date, help="创建周期截止日期 YYYY-MM-DD")

@@ -14,6 +14,7 @@ import click
 
 from engine.cli.options import fail_input, profile_option, rules_option
 from engine.errors import CalendarError, Problem
+from evidence.models import UNIT_TYPES
 
 
 def _sizes(ctx, param, values: tuple[str, ...]) -> dict[str, int]:
@@ -40,7 +41,7 @@ def _sizes(ctx, param, values: tuple[str, ...]) -> dict[str, int]:
               help="不达标记录所占比例(0 为全部达标)")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True, help="台账文件格式")
 @click.option("--unit-name", default="示例县人民政府", show_default=True)
-@click.option("--unit-type", type=click.Choice(["县", "区", "镇", "部门"]), default="县", show_default=True)
+@click.option("--unit-type", type=click.Choice(list(UNIT_TYPES)), default="县", show_default=True)
 @click.option("--period", default="2021-01-01:2022-12-31", show_default=True, help="创建周期 开始:截止")
 @rules_option
 @profile_option

@@ -1,17 +1,24 @@
 """Checks on an evidence package before scoring (``scorecard validate``): every problem at once.
 
-Errors come from reading the package (``evidence.package.load_package``); warnings add what only the
-compiled rules know (a ledger that no indicator reads) and calendar files that cannot be used.
+Errors come from reading the package (``evidence.package.load_package``); then what only the compiled rules
+know: values of code-list columns no rule uses (``evidence.codes``: an error with the closest codes when it
+is a near miss or the list is closed, otherwise a warning that the record counts for nothing), records
+that every rule reading them leaves out because of their date (the rule's own year field and
+``before_period`` respected, so a standing 制度 issued before the period or a report for the last year
+published the next January is not flagged), a ledger that no indicator reads, and calendar files that
+cannot be used.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.evaluate.workdays import package_calendar
 from engine.rules.compiler import CompiledRules
-from evidence.package import EvidencePackage, load_package, period_warnings
+from evidence.codes import CLOSED, code_lists, did_you_mean, shown, suggest_code
+from evidence.package import EvidencePackage, load_package
 
 
 def ledgers_read(rules: CompiledRules) -> set[str]:
@@ -32,7 +39,8 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
     except InputError as exc:
         return None, list(exc.problems)
     problems = list(pkg.problems)
-    problems.extend(period_warnings(pkg.unit, pkg.ledgers, rules.ledgers))
+    problems.extend(code_problems(pkg, rules))
+    problems.extend(period_warnings(pkg, rules))
     read = ledgers_read(rules)
     for name, ledger in sorted(pkg.ledgers.items()):
         if name not in read:
@@ -44,3 +52,92 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
         problems.extend(exc.problems)
     problems.sort(key=lambda p: (p.severity != "error", p.file, p.sheet or "", p.row or 0, p.column or ""))
     return pkg, problems
+
+
+def code_problems(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
+    """Values of code-list columns that no rule uses, with the closest codes."""
+    out: list[Problem] = []
+    for (name, field), codes in code_lists(rules).items():
+        ledger = pkg.ledgers.get(name)
+        if ledger is None:
+            continue
+        known = set(codes)
+        fd = rules.ledgers.ledgers[name].fields[field]
+        memo: dict[str, list[str]] = {}
+        for record, row in zip(ledger.records, ledger.rows):
+            value = record.get(field)
+            if value is None or str(value) in known:
+                continue
+            value = str(value)
+            if value not in memo:
+                memo[value] = suggest_code(name, field, value, codes)
+            near = memo[value]
+            closed = (name, field) in CLOSED
+            if near or closed:
+                msg = ("不是规则使用的代码" if closed else "与规则使用的取值不完全一致,该记录不会计入任何指标")
+                out.append(Problem(ledger.file, msg + (";" + did_you_mean(near) if near else ""), row=row,
+                                   column=fd.title, value=value, sheet=ledger.sheet, code="unknown_code",
+                                   expected="从模板下拉列表选择;全部取值见 FORMAT.md「规则使用的代码」"
+                                   if not closed or len(codes) > 8 else "、".join(shown(name, field, c) for c in codes)))
+            else:
+                out.append(Problem(ledger.file, "不是规则使用的取值,该记录不计入任何指标", row=row, column=fd.title,
+                                   value=value, sheet=ledger.sheet, severity="warning", code="unused_code",
+                                   expected="需要计分的材料从模板下拉列表选择"))
+    return out
+
+
+def _scopes(rules: CompiledRules) -> dict[str, list[tuple[str | None, int, bool, bool]]]:
+    """ledger -> how each rule reading it places records in the period: (year field, offset, within, before)."""
+    out: dict[str, list[tuple[str | None, int, bool, bool]]] = {}
+    for cc in rules.checks.values():
+        c = cc.check
+        names = {cc.ledger} if cc.ledger else set()
+        for p in (cc.population, cc.match, cc.numerator, cc.denominator, *cc.gather):
+            if p is not None:
+                names.add(rules.predicates[p].ledger)
+        spec = getattr(c, "year", None)
+        scope = (getattr(spec, "field", None), getattr(spec, "offset", 0) or 0,
+                 bool(getattr(c, "within_period", True)), bool(getattr(c, "before_period", False)))
+        for name in names:
+            if name and name != "attestations":
+                out.setdefault(name, []).append(scope)
+    return out
+
+
+def _counted(value, scope, period, date_field: str | None) -> bool:
+    field, offset, within, before = scope
+    if not within or value is None:
+        return True
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date) and not offset:
+        return period.contains(value) or (before and value < period.start)
+    year = (value.year if isinstance(value, dt.date) else int(value)) + offset
+    return period.start.year <= year <= period.end.year or (before and year < period.start.year)
+
+
+def period_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
+    """A record that no rule reading its ledger counts, because of its date: shown as a warning."""
+    out: list[Problem] = []
+    period = pkg.unit.period
+    scopes = _scopes(rules)
+    for name, ledger in sorted(pkg.ledgers.items()):
+        ld = rules.ledgers.ledgers[name]
+        mine = scopes.get(name)
+        if not mine:
+            continue
+        for record, row in zip(ledger.records, ledger.rows):
+            if any(_counted(record.get(s[0] or ld.date_field) if (s[0] or ld.date_field) else None, s, period,
+                            ld.date_field) for s in mine):
+                continue
+            field, offset = mine[0][0] or ld.date_field, mine[0][1]
+            value = record.get(field)
+            why = f"日期不在创建周期({period.start}至{period.end})内,评分规则不计入该记录"
+            if offset and value is not None:
+                year = (value.year if isinstance(value, dt.date) else int(value)) + offset
+                why = f"按评分规则该记录计入 {year} 年({ld.fields[field].title}{offset:+d} 年),不在创建周期" \
+                      f"({period.start}至{period.end})内,不计入评分"
+            out.append(Problem(ledger.file, why,
+                               row=row, column=ld.fields[field].title, value=str(record.get(field)), sheet=ledger.sheet,
+                               severity="warning", code="outside_period"))
+    return out

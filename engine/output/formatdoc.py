@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine.rules.compiler import CompiledRules
+from evidence.codes import code_lists, label_of
 
 INTRO_FILE = Path(__file__).resolve().parents[2] / "evidence" / "FORMAT.intro.md"
 NOTE = "> 本文件由 `scorecard format-doc > evidence/FORMAT.md` 生成:说明部分取自 `evidence/FORMAT.intro.md`,台账与代码表取自 `evidence/ledgers.yaml` 与 `indicators/*.yaml`。\n\n"
@@ -38,18 +39,23 @@ def render_format_doc(rules: CompiledRules) -> str:
     return "\n".join(out) + "\n"
 
 
-def collect_codes(rules: CompiledRules) -> dict[str, dict[str, set[int]]]:
-    """Free-text codes the rules match exactly: document types, activity types, incident types, attestation subjects, metrics."""
-    codes: dict[str, dict[str, set[int]]] = {k: defaultdict(set) for k in ("documents", "activities", "incidents", "attestations", "metrics")}
-    field_of = {"documents": "type", "activities": "type", "incidents": "type", "attestations": "subject", "metrics": "metric"}
+def collect_codes(rules: CompiledRules) -> dict[tuple[str, str], dict[str, set[int]]]:
+    """Codes the rules match exactly in text columns (``evidence.codes.code_lists``), with the indicators using each."""
+    lists = code_lists(rules)
+    codes: dict[tuple[str, str], dict[str, set[int]]] = {key: defaultdict(set) for key in lists}
     for (no, _), cc in rules.checks.items():
         for p in [cc.population, cc.match, cc.numerator, cc.denominator, cc.attest, *cc.gather]:
             if p is None:
                 continue
             pred = rules.predicates[p]
-            if pred.ledger in codes:
-                for value in _values(pred.terms, field_of[pred.ledger]):
-                    codes[pred.ledger][value].add(no)
+            for (ledger, field), table in codes.items():
+                if ledger == pred.ledger:
+                    for value in _values(pred.terms, field):
+                        table[str(value)].add(no)
+    for ind in rules.catalog.indicators:
+        code = ind.applicability.not_applicable_if_attested
+        if code and ("attestations", "subject") in codes:
+            codes[("attestations", "subject")][code].add(ind.no)
     return codes
 
 
@@ -63,13 +69,14 @@ def _values(terms, field):
 
 
 def codes_section(rules: CompiledRules) -> str:
-    titles = {"documents": "材料类型(文件资料目录 · 材料类型)", "activities": "活动类型(工作活动台账 · 活动类型)",
-              "incidents": "负面事项类型(负面事项台账 · 事项类型)", "attestations": "情况说明事项代码(情况说明 · 说明事项代码)",
-              "metrics": "年度指标数据代码(年度指标数据 · 指标代码)"}
-    out = ["## 规则使用的代码\n", "以下取值须与台账中填写的内容完全一致。\n"]
-    for key, table in collect_codes(rules).items():
-        out.append(f"### {titles[key]}\n\n| 代码 | 相关指标 |\n|---|---|")
+    out = ["## 规则使用的代码\n", "以下取值须与台账中填写的内容完全一致(`scorecard init` 生成的模板中为下拉列表;"
+           "情况说明事项代码可填代码、中文名称或「中文名称(代码)」)。\n"]
+    for (ledger, field), table in collect_codes(rules).items():
+        ld = rules.ledgers.ledgers[ledger]
+        out.append(f"### {ld.fields[field].title}({ld.title} · {ld.fields[field].title})\n")
+        out.append("| 代码 | 中文名称 | 相关指标 |\n|---|---|---|")
         for code in sorted(table):
-            out.append(f"| {code} | {'、'.join(str(n) for n in sorted(table[code]))} |")
+            label = label_of(ledger, field, code) or ""
+            out.append(f"| {code} | {label} | {'、'.join(str(n) for n in sorted(table[code]))} |")
         out.append("")
     return "\n".join(out)

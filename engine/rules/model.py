@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Op = Literal[">=", ">", "<=", "<", "=="]
-UnitType = Literal["县", "区", "镇", "部门"]
+UnitType = Literal["县", "区", "镇", "街道", "部门"]
 
 
 class Strict(BaseModel):
@@ -210,8 +210,16 @@ class Scoring(Strict):
 
 
 class Applicability(Strict):
-    unit_types: list[UnitType] = Field(default_factory=lambda: ["县", "区", "镇", "部门"])
+    """Where an indicator applies. 街道 (sub-district) follows 镇 (township): listing 镇 includes 街道."""
+
+    unit_types: list[UnitType] = Field(default_factory=lambda: ["县", "区", "镇", "街道", "部门"])
     not_applicable_if_attested: str | None = None
+
+    @model_validator(mode="after")
+    def _street_follows_township(self):
+        if "镇" in self.unit_types and "街道" not in self.unit_types:
+            self.unit_types = [*self.unit_types, "街道"]
+        return self
 
 
 class Indicator(Strict):

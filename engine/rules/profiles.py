@@ -6,7 +6,7 @@ gives a :class:`TailoredCatalog`: deep copies of the indicators, re-validated, w
 - ``disable``: indicators removed from the tailored set (with a reason);
 - ``overrides``: per indicator, replaced points / applicability / scoring / texts and check parameters
   (``checks: {check_id: {value: 60}}``), added or removed checks (with a reason);
-- ``unit_types``: per unit type (县/区/镇/部门), indicators not applicable to that type (with a reason);
+- ``unit_types``: per unit type (县/区/镇/街道/部门; a 镇 rule also covers 街道), indicators not applicable to that type (with a reason);
 - ``add``: full indicator definitions (same schema as ``indicators/*.yaml``), optionally in new categories;
 - the ``waiver_scoring`` policy, and the scale ``total_points``.
 
@@ -220,8 +220,10 @@ def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:
             if ind is None:
                 problem(("unit_types", k, "not_applicable", j), f"指标 {no} 不存在或已停用", str(no))
                 continue
-            ind.applicability.unit_types = [t for t in ind.applicability.unit_types if t != rule.unit_type]
-            na_reasons[(no, rule.unit_type)] = rule.reason
+            types = (rule.unit_type, "街道") if rule.unit_type == "镇" else (rule.unit_type,)  # 街道 follows 镇
+            ind.applicability.unit_types = [t for t in ind.applicability.unit_types if t not in types]
+            for t in types:
+                na_reasons[(no, t)] = rule.reason
         changes.append(f"{rule.unit_type}级单位不适用指标 {'、'.join(map(str, rule.not_applicable))}:{rule.reason}")
 
     categories = [c.model_copy() for c in catalog.edition.categories]
