@@ -9,6 +9,9 @@ import click
 
 from engine.cli import batch, indicators, intake, rectify, review, score, store, synth
 from engine.cli.options import ScorecardGroup
+from engine.cli.zh import add_examples, install
+
+install()  # click's frame and errors in Chinese
 
 
 @click.group(cls=ScorecardGroup)
@@ -23,3 +26,4 @@ for command in (indicators.indicators, indicators.format_doc, indicators.codes, 
     main.add_command(command)
 for command in store.COMMANDS:
     main.add_command(command)
+add_examples(main)

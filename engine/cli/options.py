@@ -122,3 +122,19 @@ def write_output(text: str, output: Path | None) -> None:
     else:
         write_atomic(output, text)
         click.echo(f"已写入 {output}", err=True)
+
+
+SUFFIX_FORMATS = {"htm": "html", "markdown": "md", "yml": "yaml"}
+
+
+def output_targets(outputs, fmt: str | None, formats) -> list[tuple[Path, str]]:
+    """(path, format) for each ``-o``: ``--format`` when given, else the file's extension (.html -> html)."""
+    targets = []
+    for out in outputs:
+        suffix = out.suffix.lstrip(".").lower()
+        f = fmt or SUFFIX_FORMATS.get(suffix, suffix)
+        if f not in formats:
+            raise InputError(Problem(str(out), "无法从扩展名判断输出格式,请用 --format 指定", value=out.suffix or "(无扩展名)",
+                                     expected="、".join(formats), code="usage"))
+        targets.append((out, f))
+    return targets
