@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from engine.evaluate.checks import share
 from engine.evaluate.facts import measure
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledCheck, CompiledRules, Derived, annual_date
@@ -358,6 +359,8 @@ def generate(rules: CompiledRules, out_dir: Path | str, *, unit: dict, sizes: di
             for year in (s.years if c.per_year else [s.years[0]]):
                 rec = s.solve(cc.ledger, s.base_record(cc.ledger, year), cc, True)
                 if rec is not None:
+                    if c.percent and rec.get(c.field) is not None:  # shares written with a percent sign, as advised
+                        rec[c.field] = f"{share(rec[c.field]) * 100:g}%"
                     s.add(cc.ledger, rec)
         elif c.kind == "count":
             s.count_records(cc)

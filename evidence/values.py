@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+
 # Full-width ASCII (０-９, ％, ：, ／, ．, Ａ-Ｚ ...) to half-width, and the ideographic space to a space.
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -173,6 +175,13 @@ def parse_int(raw: Any) -> int | None:
     return int(value)
 
 
+class WrittenPercent(float):
+    """A number written with a percent sign ("95%" -> 0.95): never ambiguous when read as a share."""
+
+
+yaml.SafeDumper.add_representer(WrittenPercent, yaml.SafeDumper.represent_float)  # dumps as the plain float it is
+
+
 def parse_float(raw: Any) -> float | None:
     raw = clean(raw)
     if raw is None:
@@ -181,6 +190,9 @@ def parse_float(raw: Any) -> float | None:
         raise ValueError("应为数字")
     if isinstance(raw, (int, float)):
         return float(raw)
+    if isinstance(raw, str) and raw.strip().endswith(("%", "%")):
+        number = parse_float(raw.strip()[:-1])
+        return None if number is None else WrittenPercent(round(number / 100, 10))
     text = re.sub(r"(学时|小时|天|日|元|万元)$", "", _number_text(raw))
     try:
         value = float(text)

@@ -124,3 +124,39 @@ def test_d3_blank_outcome_column_cannot_pass_and_pending_cases_are_out(tmp_path,
     pending = score_records(tmp_path / "b", rules, {"litigation": _disclosure_cases(20, 1, pending=3)})
     check = find_check(pending, 74, id="disclosure_case_failure_rate")
     assert check.status == "pass" and "19/20" in check.actual
+
+
+# ---------------------------------------------------------------- D4: percent-typed metric values
+
+
+def _metric(name: str, value, year: int = 2021) -> dict:
+    return {"metric_id": f"M-{year}", "metric": name, "year": year, "value": value}
+
+
+@pytest.mark.parametrize("written, status", [("5", "fail"), ("5%", "fail"), ("0.05", "fail"), ("10", "pass"), ("10%", "pass"),
+                                             ("0.1", "pass"), ("9.99", "fail"), ("100%", "pass")])
+def test_d4_performance_weight_reads_95_95pct_and_0_95_alike(tmp_path, rules, written, status):
+    # audit E4: "5" (meaning 5%) passed ">= 10%"
+    metrics = [_metric("法治建设政绩考核分值权重", written, y) | {"metric_id": f"M-{y}"} for y in (2021, 2022)]
+    result = score_records(tmp_path, rules, {"metrics": metrics})
+    assert find_check(result, 87, id="performance_weight").status == status
+
+
+@pytest.mark.parametrize("written, status", [("80", "fail"), ("80%", "fail"), ("100", "pass"), ("1", "pass")])
+def test_d4_town_station_coverage(tmp_path, rules, written, status):
+    result = score_records(tmp_path, rules, {"metrics": [_metric("镇公共法律服务工作站覆盖率", written)]})
+    assert find_check(result, 19, id="town_station_coverage").status == status
+
+
+def test_d4_validate_flags_a_plain_one(tmp_path, rules):
+    from click.testing import CliRunner
+    from conftest import build_package
+
+    from engine.cli import main
+
+    pkg = build_package(tmp_path / "p", rules, {"metrics": [
+        _metric("法治建设政绩考核分值权重", "1", 2021), _metric("法治建设政绩考核分值权重", "100%", 2022) | {"metric_id": "M-2"}]})
+    res = CliRunner().invoke(main, ["validate", str(pkg)])
+    assert res.exit_code == 0
+    flagged = [line for line in res.output.splitlines() if "100%" in line and "1%" in line]
+    assert len(flagged) == 1 and "第2行" in flagged[0]  # the plain 1 only, not the written 100%

@@ -440,6 +440,9 @@ def check_value(cc: CompiledCheck, ctx: Context) -> CheckResult:
     title = ctx.rules.ledgers.ledgers[ledger.name].fields[c.field].title
     is_pct = ctx.rules.ledgers.ledgers[ledger.name].fields[c.field].type == "percent"
     show = pct if is_pct else num
+    if c.percent:  # one rule for 95 / 95% / 0.95 (see ValueCheck)
+        def show(v):
+            return pct(share(v))
     good_static = set(ctx.matched(cc.match)) if cc.match is not None else None
     bad: list[int] = []
     by_year = _group_by_year(ctx, ledger, population, c.year)
@@ -450,7 +453,7 @@ def check_value(cc: CompiledCheck, ctx: Context) -> CheckResult:
             ok = i in good_static
         else:
             limit, _ = ctx.threshold(c.value, ctx.year_of(ledger, i, c.year))
-            ok = value is not None and limit is not None and OPS[c.op](float(value), limit)
+            ok = value is not None and limit is not None and OPS[c.op](share(value) if c.percent else float(value), limit)
         if not ok:
             bad.append(i)
     bad_set = set(bad)
@@ -475,6 +478,12 @@ def check_value(cc: CompiledCheck, ctx: Context) -> CheckResult:
     actual = f"{len(population) - len(bad)}/{len(population)} 条达标"
     return _result(cc, status, actual=actual, required=required, score=0.0 if bad else 1.0, violations=len(bad),
                    evidence=evidence, evidence_total=total)
+
+
+def share(value) -> float:
+    """A share read by the percent rule: a plain number above 1 is a percentage (95 -> 0.95)."""
+    value = float(value)
+    return value / 100 if value > 1 else value
 
 
 def _show_value(value, show) -> str:

@@ -17,8 +17,10 @@ from pathlib import Path
 from engine.errors import InputError, Problem
 from engine.evaluate.workdays import package_calendar
 from engine.rules.compiler import CompiledRules
+from engine.rules.conditions import normalise_value
 from evidence.codes import CLOSED, code_lists, did_you_mean, shown, suggest_code
 from evidence.package import EvidencePackage, load_package
+from evidence.values import WrittenPercent
 
 
 def ledgers_read(rules: CompiledRules) -> set[str]:
@@ -30,6 +32,31 @@ def ledgers_read(rules: CompiledRules) -> set[str]:
         if cc.ledger:
             names.add(cc.ledger)
     return names
+
+
+def percent_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
+    """Values read as shares (value checks with ``percent``) written as a plain 1: 100% or 1%? Flag them."""
+    out: list[Problem] = []
+    seen: set[tuple[str, int]] = set()
+    for cc in rules.checks.values():
+        check = cc.check
+        if check.kind != "value" or not check.percent or cc.population is None:
+            continue
+        ledger = pkg.ledgers.get(check.ledger)
+        if ledger is None:
+            continue
+        test = rules.predicates[cc.population].test
+        title = rules.ledgers.ledgers[ledger.name].fields[check.field].title
+        for i, record in enumerate(ledger.records):
+            value = record.get(check.field)
+            if value is None or type(value) is WrittenPercent or float(value) != 1 or (ledger.name, i) in seen:
+                continue
+            if test({k: normalise_value(v) for k, v in record.items()}):
+                seen.add((ledger.name, i))
+                out.append(Problem(ledger.file, f"「{title}」填的是 1:按百分比规则读作 100%(指标 {cc.indicator});"
+                                   "若指 1%,请填写 1%;若指 100%,建议写成 100%", row=ledger.rows[i], column=title,
+                                   value="1", sheet=ledger.sheet, severity="warning", code="ambiguous_percent"))
+    return out
 
 
 def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage | None, list[Problem]]:
@@ -46,6 +73,7 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
         if name not in read:
             problems.append(Problem(ledger.file, f"没有指标读取台账「{ledger.title}」({name}),其内容不影响评分", sheet=ledger.sheet,
                                     severity="warning", code="unused_ledger"))
+    problems.extend(percent_warnings(pkg, rules))
     try:
         package_calendar(Path(path))
     except InputError as exc:

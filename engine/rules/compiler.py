@@ -223,7 +223,11 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
             elif kind == "value":
                 # a reference-valued threshold depends on the record's year: compared in engine/evaluate/checks.py
                 if b.field_ok(ind, check, check.ledger, check.field) and isinstance(check.value, (int, float)):
-                    cc.match = b.predicate(ind, check, check.ledger, check.where, {check.field: {_OP_WORD[check.op]: check.value}})
+                    bound = {check.field: {_OP_WORD[check.op]: check.value}}
+                    if check.percent:  # a share (<= 1) compared as is; a percentage (> 1) compared x100
+                        bound = {"any": [{check.field: {"lte": 1, _OP_WORD[check.op]: check.value}},
+                                         {check.field: {"gt": 1, _OP_WORD[check.op]: check.value * 100}}]}
+                    cc.match = b.predicate(ind, check, check.ledger, check.where, bound)
             elif kind == "group_sum":
                 b.field_ok(ind, check, check.ledger, check.group_by)
                 b.field_ok(ind, check, check.ledger, check.sum)

@@ -122,12 +122,18 @@ class DocumentCheck(CheckBase):
 
 
 class ValueCheck(CheckBase):
-    """Every record's ``field`` satisfies the threshold; with ``per_year`` each period year needs a record."""
+    """Every record's ``field`` satisfies the threshold; with ``per_year`` each period year needs a record.
+
+    ``percent``: the field holds a share written any of the usual ways, read by one rule (evidence/FORMAT.md):
+    ``95%`` and ``0.95`` are 95%; a plain number above 1 is a percentage (``95`` is 95%, ``5`` is 5%); the threshold
+    is a share (0.10 = 10%). A plain ``1`` could mean 100% or 1%: it is read as 100% and ``validate`` flags it.
+    """
 
     kind: Literal["value"]
     ledger: str
     where: dict[str, Any] = Field(default_factory=dict)
     field: str
+    percent: bool = False
     op: Op = ">="
     value: Threshold
     per_year: bool = False
