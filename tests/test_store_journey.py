@@ -154,3 +154,23 @@ def test_reproduce_notices_a_tampered_archive(store_env, tmp_path):
     ledger.write_bytes(ledger.read_bytes() + b"\n")
     out = run("reproduce", "1", code=2)
     assert "归档文件已损坏" in out.output
+
+
+def test_round_stored_with_verdicts_waivers_and_a_profile_reproduces_byte_for_byte(store_env, tmp_path):
+    waivers = tmp_path / "豁免.yaml"
+    waivers.write_text("waivers:\n  - indicator: 73\n    justification: 突发事件信息由市级统一发布\n"
+                       "    approver: 市法治政府建设示范创建办公室\n    approved: 2023-01-01\n    expires: 2030-12-31\n",
+                       encoding="utf-8")
+    first = run("score", EXAMPLES / "weak-town", "--format", "json")
+    pending = next(i["no"] for i in json.loads(first.stdout)["indicators"] if i["status"] == "needs_review")
+    verdicts = tmp_path / "核查.yaml"
+    verdicts.write_text(f"- {{indicator: {pending}, verdict: 通过, reviewer: 李四, date: 2026-11-20}}\n", encoding="utf-8")
+    run("score", EXAMPLES / "weak-town", "--store", "--profile", "township", "--waivers", waivers, "--review", verdicts,
+        "-o", tmp_path / "stored.json")
+    stored = json.loads((tmp_path / "stored.json").read_text(encoding="utf-8"))
+    assert stored["run"]["profile"] == "township"
+    assert next(i for i in stored["indicators"] if i["no"] == 73)["waived"] is True
+    assert next(i for i in stored["indicators"] if i["no"] == pending)["override"]["by"] == "李四"
+    rep = run("reproduce", "1", "-o", tmp_path / "again.json")
+    assert "逐字节一致" in rep.output
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "stored.json").read_bytes()

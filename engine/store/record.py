@@ -104,10 +104,14 @@ def compose(scored: ScoreResult, catalog, verdicts: list[VerdictLog], waivers: l
     ``waivers``: (file to read, the path shown in the result). ``as_of``: the stored base date (None when no
     base date mattered).
     """
+    located = _located(verdicts)
+    if not located and not waivers:  # nothing to apply: no deep copy of a large result
+        if as_of is None or scored.run.as_of == as_of.isoformat():
+            return scored
+        return scored.model_copy(update={"run": scored.run.model_copy(update={"as_of": as_of.isoformat()})})
     result = scored.model_copy(deep=True)
     if as_of is not None:
         result.run.as_of = as_of.isoformat()
-    located = _located(verdicts)
     if located:
         result = apply_verdicts(result, located, catalog)
         result.run.review_digest = verdicts_digest(located)
@@ -135,7 +139,7 @@ def effective_as_of(scored: ScoreResult, given: dt.date | None, has_waivers: boo
 # ------------------------------------------------------------------ rows for queries
 
 
-def _summary_columns(a: Assessment, result: ScoreResult) -> None:
+def _summary_columns(a: Assessment, result: ScoreResult, text: str | None = None) -> None:
     s = result.summary
     a.score, a.earned, a.applicable_points = s.score, s.earned, s.applicable_points
     a.pending_review_points, a.verdict, a.vetoed = s.pending_review_points, s.verdict, s.vetoed
@@ -143,7 +147,7 @@ def _summary_columns(a: Assessment, result: ScoreResult) -> None:
     a.summary_json = s.model_dump(mode="json")
     a.categories_json = {str(c.no): {"name": c.name, "earned": c.earned, "points": c.points,
                                      "applicable_points": c.applicable_points} for c in result.categories}
-    text = result.to_json()
+    text = text if text is not None else result.to_json()
     a.result_json = None if a.scored_json == text else text
 
 
@@ -239,6 +243,7 @@ def record_round(store: Store, rin: RoundInput, catalog) -> tuple[int, ScoreResu
     scored = rin.scored
     uid = rin.uid or default_uid(scored)
     as_of = effective_as_of(scored, rin.as_of, bool(rin.waiver_files))
+    scored_text = scored.to_json()
     period = (dt.date.fromisoformat(scored.unit.period_start), dt.date.fromisoformat(scored.unit.period_end))
     with tempfile.TemporaryDirectory() as tmp:
         archive.restore(_restore_stored([f for f in files if f.role == "waivers"]), Path(tmp))
@@ -273,8 +278,8 @@ def record_round(store: Store, rin: RoundInput, catalog) -> tuple[int, ScoreResu
                                rules_edition=scored.run.rules_edition, rules_digest=scored.run.rules_digest,
                                profile=scored.run.profile, profile_digest=scored.run.profile_digest,
                                evidence_digest=scored.run.evidence_digest, assessor=rin.assessor, as_of=as_of,
-                               scored_json=scored.to_json())
-                _summary_columns(a, result)
+                               scored_json=scored_text)
+                _summary_columns(a, result, scored_text if result is scored else None)
                 session.add(a)
                 session.flush()
                 for row in log:
