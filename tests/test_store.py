@@ -140,6 +140,8 @@ def test_verdicts_are_an_append_only_log_where_the_latest_wins(store_env, tmp_pa
     run("review", "import", "1", second)
     assert counts(db)["verdicts"] == 2
     run("review", "export", "1", "-o", tmp_path / "now.yaml")
+    sheet = run("review", "export", "1", "-o", tmp_path / "核查表.xlsx")
+    assert "待人工核查" in sheet.output and (tmp_path / "核查表.xlsx").stat().st_size > 0
     text = (tmp_path / "now.yaml").read_text(encoding="utf-8")
     assert "reviewer: 乙" in text and "reviewer: 甲" not in text
     run("export", "1", "-o", tmp_path / "e.zip")
