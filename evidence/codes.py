@@ -110,3 +110,16 @@ def suggest_code(ledger: str, field: str, value: str, codes: list[str], n: int =
 
 def did_you_mean(options: list[str]) -> str:
     return "是否为" + "、".join(f"「{o}」" for o in options) + "?" if options else ""
+
+
+_CODE_WORD = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+
+
+def replace_codes(text: str) -> str:
+    """Text for people: every labelled code in ``text`` (no_major_emergency) becomes its label in 「」."""
+    if not text:
+        return text
+    table: dict[str, str] = {}
+    for codes in labels().values():
+        table.update(codes)
+    return _CODE_WORD.sub(lambda m: f"「{table[m.group(0)]}」" if m.group(0) in table else m.group(0), str(text))

@@ -28,6 +28,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from engine.results import STATUS_ZH, CheckResult, IndicatorResult, ScoreResult
+from evidence.codes import replace_codes
 
 DEFAULT_DAYS = 30
 RECTIFY_STATUSES = ("fail", "partial", "error")
@@ -200,7 +201,7 @@ def build(result: ScoreResult, issued: dt.date, deadline: dt.date | None = None,
     rows = []
     for n, (ind, findings, unit) in enumerate(drafts, 1):
         supply = ind.status in SUPPLY_STATUSES
-        measures = ind.remediation.strip()
+        measures = replace_codes(ind.remediation.strip())
         if supply:
             measures = "补充提交相关材料(台账、文件或情况说明)。" + measures
         rows.append(Row(no=n, indicator_no=ind.no, indicator=f"{ind.no}. {ind.title}", indicator_status=ind.status,

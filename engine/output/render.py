@@ -34,6 +34,7 @@ from engine.evaluate.checks import num
 from engine.files import read_bytes
 from engine.results import STATUS_ZH, ScoreResult
 from engine.rules.catalog import ROOT
+from evidence.codes import replace_codes
 
 TEMPLATES = ROOT / "templates"
 TEMPLATE_FILE_LIMIT = 1 << 20  # 1 MB per custom template file
@@ -110,6 +111,7 @@ def _add_filters(env: Environment) -> None:
     env.filters["md_lines"] = lambda v: "<br>".join(md_cell(line) for line in str(v).split("\n"))
     env.filters["zh_status"] = lambda s: STATUS_ZH.get(s, s)
     env.filters["num"] = num
+    env.filters["zh_codes"] = replace_codes
 
 
 @lru_cache(maxsize=8)
