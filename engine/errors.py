@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# C0/C1 control characters (ESC starts terminal sequences; a newline would forge another message line) and the
+# bidirectional overrides: shown as visible escapes, never passed to a terminal.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object) -> str:
+    """Text safe to print on a terminal: control characters become ``\\xNN`` / ``\\uNNNN``; rich markup is not
+    interpreted here (printing goes through click, or rich with markup off)."""
+    s = str(text)
+    if not _UNSAFE.search(s):
+        return s
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", s)
 
 
 @dataclass(frozen=True, order=True)
@@ -20,22 +34,24 @@ class Problem:
     code: str = field(default="", compare=False)
 
     def location(self) -> str:
-        parts = [self.file]
+        parts = [visible(self.file)]
         if self.sheet:
-            parts.append(f"工作表「{self.sheet}」")
+            parts.append(f"工作表「{visible(self.sheet)}」")
         if self.row is not None:
             parts.append(f"第{self.row}行")
         if self.column:
-            parts.append(f"字段「{self.column}」")
+            parts.append(f"字段「{visible(self.column)}」")
         return " ".join(parts)
 
     def format(self) -> str:
+        """One line for a terminal or a text file: every part escaped (see ``visible``)."""
         label = "错误" if self.severity == "error" else "警告"
-        text = f"[{label}] {self.location()}: {self.message}"
+        text = f"[{label}] {self.location()}: {visible(self.message)}"
         if self.value is not None:
-            text += f";实际值「{self.value}」"
+            value = self.value if len(self.value) <= 200 else self.value[:200] + "……"
+            text += f";实际值「{visible(value)}」"
         if self.expected:
-            text += f";应为:{self.expected}"
+            text += f";应为:{visible(self.expected)}"
         return text
 
     def to_dict(self) -> dict:

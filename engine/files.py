@@ -69,8 +69,12 @@ def _mb(size: int) -> str:
 def _os_problem(display: str, exc: BaseException) -> InputError:
     if isinstance(exc, ValueError):  # embedded NUL byte in the path
         return InputError(Problem(display, "路径含非法字符(NUL),无法读取", code="io"))
-    if isinstance(exc, RuntimeError):  # symlink loop (Path.resolve)
+    import errno
+
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:  # symlink loop
         return InputError(Problem(display, "文件链接形成循环,无法读取", code="io"))
+    if getattr(exc, "errno", None) == errno.ENAMETOOLONG:
+        return InputError(Problem(display, "路径过长,无法读取", code="io"))
     reason = getattr(exc, "strerror", None) or type(exc).__name__
     return InputError(Problem(display, f"无法读取文件:{reason}", code="io"))
 

@@ -36,17 +36,6 @@ if getattr(yaml, "CSafeLoader", None) is not None:  # libyaml: same resolvers, p
     FastLoader.yaml_implicit_resolvers = SafeLoader.yaml_implicit_resolvers
 
 
-def _load_with_node(text: str, loader_cls) -> tuple[Any, yaml.Node | None]:
-    """Parse once: compose the node tree (for line numbers) and construct the data from it."""
-    loader = loader_cls(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return data, node
-
-
 def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass, no object construction
 from pydantic import ValidationError
@@ -66,33 +55,108 @@ def read_file_bytes(path: Path, display: str | None = None, root: Path | None = 
     return read_bytes(root, Path(path), display or str(path))
 
 
-def parse_yaml_bytes(data: bytes, name: str) -> tuple[Any, yaml.Node | None]:
-    """Like ``read_yaml`` for content already read (so a file is read from disk once)."""
+MAX_DEPTH = 100  # nesting of user YAML (a ledger record is 3 deep)
+MAX_EXPANDED = 1_000_000  # nodes after alias expansion, where aliases are allowed (rule files)
+_NON_FINITE = re.compile(r"^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$")
+_ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
+
+
+def parse_yaml_bytes(data: bytes, name: str, *, aliases: bool = False) -> tuple[Any, yaml.Node | None]:
+    """Like ``read_yaml`` for content already read (so a file is read from disk once).
+
+    Bounded: nesting deeper than ``MAX_DEPTH`` is an error; anchors/aliases (``&a`` / ``*a``, the "billion laughs")
+    are refused unless ``aliases`` (rule files), where their expansion is capped; a duplicate key and a non-finite
+    number (``.inf``, ``.nan``) are located errors. The text goes through the one decode path (engine.files).
+    """
     text = decode_text(data, name)
+    node = None
     if FastLoader is not None:
         try:
-            return _load_with_node(text, FastLoader)
-        except (ValueError, TypeError, OverflowError):
-            pass  # an impossible date such as 2023-02-30: located below
+            node = _compose(text, FastLoader)
         except yaml.YAMLError:
-            pass  # re-read with the pure-Python loader below for its (reference) error message
+            node = None  # re-read with the pure-Python loader below for its (reference) error message
+    if node is None:
+        try:
+            node = _compose(text, SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            row = mark.line + 1 if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            if "nesting depth" in str(problem):
+                problem = f"嵌套层数过深(超过 {MAX_DEPTH} 层)"
+            raise InputError(Problem(name, f"YAML 语法错误:{problem}", row=row, code="yaml")) from None
+        except RecursionError:
+            raise InputError(Problem(name, f"YAML 嵌套层数过深(超过 {MAX_DEPTH} 层)", code="yaml")) from None
+    if node is None:
+        return None, None
+    hint = _ANCHOR_HINT.search(text) is not None  # without one, no node can be shared: no alias bookkeeping
+    check_tree(node, name, aliases=aliases or not hint, cap=aliases and hint)
     try:
-        data, node = _load_with_node(text, SafeLoader)
+        loader = SafeLoader("")
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(Problem(name, f"YAML 语法错误:{problem}", row=row, code="yaml")) from None
+        raise InputError(Problem(name, f"YAML 内容错误:{getattr(exc, 'problem', None) or exc}",
+                                 row=mark.line + 1 if mark is not None else None, code="yaml")) from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value that matches a YAML type but cannot exist
-        bad = _bad_scalar(text)
+        bad = _bad_scalar(node)
         raise InputError(Problem(name, f"无法解析的值:{exc}", row=bad[0] if bad else None, value=bad[1] if bad else None,
                                  expected="存在的日期(YYYY-MM-DD)", code="yaml")) from None
     return data, node
 
 
-def _bad_scalar(text: str) -> tuple[int, str] | None:
+def _compose(text: str, loader_cls) -> yaml.Node | None:
+    loader = loader_cls(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def check_tree(node: yaml.Node, name: str, *, aliases: bool, cap: bool = True) -> None:
+    """One iterative walk: depth, aliases (a node met twice), expansion size, duplicate keys, non-finite numbers."""
+    seen: set[int] = set()
+    count = 0
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        line = current.start_mark.line + 1
+        if depth > MAX_DEPTH:
+            raise InputError(Problem(name, f"YAML 嵌套层数过深(超过 {MAX_DEPTH} 层)", row=line, code="yaml"))
+        if cap and count > MAX_EXPANDED:
+            raise InputError(Problem(name, "YAML 别名展开后过大(可能是“十亿笑声”攻击)", row=line, code="yaml"))
+        if isinstance(current, yaml.ScalarNode):
+            if current.tag == "tag:yaml.org,2002:float" and _NON_FINITE.match(current.value):
+                raise InputError(Problem(name, "不允许无穷大或非数字(.inf/.nan)", row=line, value=current.value,
+                                         expected="有限的数字", code="yaml"))
+            continue
+        if not aliases:
+            if id(current) in seen:
+                raise InputError(Problem(name, "不允许使用 YAML 锚点和别名(& 与 *)", row=line,
+                                         expected="把内容直接写出", code="yaml"))
+            seen.add(id(current))
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            keys: dict[str, int] = {}
+            for k, v in current.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value == "<<" and not aliases:
+                        raise InputError(Problem(name, "不允许使用 YAML 合并键(<<)", row=k.start_mark.line + 1,
+                                                 code="yaml"))
+                    if k.value in keys:
+                        raise InputError(Problem(name, f"键「{k.value[:50]}」重复(第 {keys[k.value]} 行已出现)",
+                                                 row=k.start_mark.line + 1, value=k.value[:200], expected="每个键只写一次",
+                                                 code="duplicate_key"))
+                    keys[k.value] = k.start_mark.line + 1
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+
+
+def _bad_scalar(root: yaml.Node) -> tuple[int, str] | None:
     """The first scalar (line, text) that the safe constructor cannot build, e.g. ``2023-02-30``."""
-    stack = [yaml.compose(text, Loader=SafeLoader)]
+    stack = [root]
     ctor = SafeLoader("")
     while stack:
         node = stack.pop()
@@ -101,8 +165,8 @@ def _bad_scalar(text: str) -> tuple[int, str] | None:
         if isinstance(node, yaml.ScalarNode):
             try:
                 ctor.construct_object(node)
-            except (ValueError, TypeError, OverflowError):
-                return node.start_mark.line + 1, node.value
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1, node.value[:200]
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))
         elif isinstance(node, yaml.MappingNode):

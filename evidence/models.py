@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -12,6 +13,9 @@ UNIT_TYPES = ("县", "区", "镇", "街道", "部门")
 # 街道 is its own type (ranked separately); where a rule or profile names 镇 it applies to 街道 too
 _UNIT_TYPE_ALIASES = {"县级": "县", "县(市)": "县", "市辖区": "区", "乡": "镇", "乡镇": "镇", "街道办事处": "街道",
                       "街道办": "街道"}
+MAX_PERIOD_YEARS = 10
+# control characters and bidirectional overrides: they would rewrite a terminal or disguise a name
+UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class Period(BaseModel):
@@ -23,6 +27,10 @@ class Period(BaseModel):
     def _ordered(self):
         if self.end < self.start:
             raise ValueError("创建周期的截止日期早于开始日期")
+        if self.start < dt.date(2000, 1, 1) or self.end > dt.date(2100, 12, 31):
+            raise ValueError(f"创建周期 {self.start} 至 {self.end} 不合理:应在 2000 年至 2100 年之间")
+        if self.end.year - self.start.year >= MAX_PERIOD_YEARS:
+            raise ValueError(f"创建周期 {self.start} 至 {self.end} 过长:最多 {MAX_PERIOD_YEARS} 年")
         return self
 
     @property
@@ -44,6 +52,31 @@ class UnitInfo(BaseModel):
     inspection_date: dt.date | None = None
     contact: str | None = None
     references: dict[str, dict[int, float]] = Field(default_factory=dict)
+
+    @field_validator("name", "region", "contact")
+    @classmethod
+    def _plain_text(cls, value: str | None):
+        if value is None:
+            return value
+        if UNSAFE_TEXT.search(value):
+            raise ValueError("含控制字符或文字方向控制符")
+        if len(value) > 200:
+            raise ValueError("过长(最多 200 个字符)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str):
+        if not value.strip():
+            raise ValueError("单位名称不能为空白")
+        return value.strip()
+
+    @field_validator("inspection_date")
+    @classmethod
+    def _plausible_date(cls, value: dt.date | None):
+        if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
+            raise ValueError(f"日期 {value} 不合理:应在 2000 年至 2100 年之间")
+        return value
 
     @field_validator("type", mode="before")
     @classmethod

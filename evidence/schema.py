@@ -25,6 +25,7 @@ class FieldDef(BaseModel):
     values: list[str] | None = None
     aliases: list[str] = Field(default_factory=list)
     note: str | None = None
+    signed: bool = False  # numbers may be negative (otherwise a negative count/hours/amount is an error)
 
     @model_validator(mode="after")
     def _enum_has_values(self):

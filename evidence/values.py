@@ -7,6 +7,7 @@ value, ``None`` for an empty cell, or raises ``ValueError`` with a Chinese expla
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,17 @@ import yaml
 # Full-width ASCII (０-９, ％, ：, ／, ．, Ａ-Ｚ ...) to half-width, and the ideographic space to a space.
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+CST = dt.timezone(dt.timedelta(hours=8), "CST")  # China Standard Time: every time is compared on this clock
+MAX_TYPED = 64  # a date, time, number or yes/no is never longer: longer text is refused before any pattern runs
+MAX_NUMBER = 1e12  # counts, hours and amounts beyond this are typing errors
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?", re.ASCII)
+
+
+def _typed_text(raw: Any, what: str) -> str:
+    text = str(raw)
+    if len(text) > MAX_TYPED:
+        raise ValueError(f"无法识别的{what}(内容过长,{len(text)} 个字符)")
+    return text
 
 
 def clean(raw: Any) -> Any:
@@ -44,10 +56,13 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
+# Applied to text without blanks (see _time_from_text): no two adjacent optional blank runs, so matching is linear.
 _TIME_RE = re.compile(
-    r"^(?P<ampm>上午|下午|中午|晚上|凌晨)?\s*(?P<h>\d{1,2})\s*(?:[:时点])\s*(?:(?P<m>\d{1,2})\s*(?:分)?)?"
-    r"\s*(?::?\s*(?P<s>\d{1,2})\s*秒?)?$"
+    r"^(?P<ampm>上午|下午|中午|晚上|凌晨)?(?P<h>\d{1,2})[:时点](?:(?P<m>\d{1,2})分?)?(?::?(?P<s>\d{1,2})秒?)?$"
 )
+# A time-zone suffix: Z, UTC/GMT, +08:00, +0800, +08, UTC+8
+_ZONE_RE = re.compile(r"^(?P<time>.*?)(?:(?P<z>Z|UTC|GMT)|(?:UTC|GMT)?(?P<sign>[+-])(?P<hh>\d{1,2}):?(?P<mm>\d{2})?)$",
+                      re.IGNORECASE)
 
 
 def _date_from_text(text: str) -> dt.date:
@@ -63,7 +78,7 @@ def _date_from_text(text: str) -> dt.date:
 
 
 def _time_from_text(text: str) -> dt.time:
-    m = _TIME_RE.match(text)
+    m = _TIME_RE.match(re.sub(r"\s+", "", text))
     if not m:
         raise ValueError("无法识别的时间")
     hour = int(m.group("h"))
@@ -79,28 +94,48 @@ def _time_from_text(text: str) -> dt.time:
     return dt.time(hour, minute, second)
 
 
+def _local(value: dt.datetime) -> dt.datetime:
+    """An aware datetime converted to China Standard Time (naive); a naive one is already local."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(CST).replace(tzinfo=None)
+    return value.replace(tzinfo=None)
+
+
 def parse_date(raw: Any) -> dt.date | None:
     raw = clean(raw)
     if raw is None:
         return None
     if isinstance(raw, dt.datetime):
-        return raw.date()
+        return _local(raw).date()
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, bool):
         raise ValueError("应为日期")
     if isinstance(raw, (int, float)):
         return _excel_serial(raw).date()
-    text = str(raw)
+    text = _typed_text(raw, "日期")
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return dt.date.fromisoformat(text)  # fast path for the most common form
         except ValueError:
             pass
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
-        return _excel_serial(float(text)).date()
+        return _serial_text(text).date()
     parts = re.split(r"\s+|T", text, maxsplit=1)
+    if len(parts) > 1:  # a date with a time (and maybe a zone): the day on China Standard Time
+        try:
+            return parse_datetime(text).date()
+        except ValueError:
+            pass  # "2021-08-18 (周三)": the date part alone
     return _date_from_text(parts[0])
+
+
+def _serial_text(text: str) -> dt.datetime:
+    """An Excel serial typed as text (20218 is more likely a mistyped date than 1955-05-09): 2000-2100 only."""
+    value = float(text)
+    if not 36526 <= value < 73416:
+        raise ValueError(f"无法识别的日期(「{text}」不是日期;作为 Excel 日期序号也不在 2000–2100 年内)")
+    return _excel_serial(value)
 
 
 def parse_datetime(raw: Any) -> dt.datetime | None:
@@ -108,16 +143,16 @@ def parse_datetime(raw: Any) -> dt.datetime | None:
     if raw is None:
         return None
     if isinstance(raw, dt.datetime):
-        return raw.replace(tzinfo=None)
+        return _local(raw)
     if isinstance(raw, dt.date):
         return dt.datetime(raw.year, raw.month, raw.day)
     if isinstance(raw, bool):
         raise ValueError("应为日期时间")
     if isinstance(raw, (int, float)):
         return _excel_serial(raw).replace(microsecond=0)
-    text = str(raw)
+    text = _typed_text(raw, "日期时间")
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
-        return _excel_serial(float(text)).replace(microsecond=0)
+        return _serial_text(text).replace(microsecond=0)
     m = re.match(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*T?\s*(.*)$", text)
     if not m:
         raise ValueError("无法识别的日期时间")
@@ -125,8 +160,21 @@ def parse_datetime(raw: Any) -> dt.datetime | None:
     rest = m.group(2).strip()
     if not rest:
         return dt.datetime(day.year, day.month, day.day)
-    rest = re.sub(r"(\+08:?00|Z)$", "", rest)
-    return dt.datetime.combine(day, _time_from_text(rest))
+    zone = _ZONE_RE.match(rest) if rest[-1:].isdigit() or rest[-1:].isalpha() else None
+    offset = None
+    if zone is not None and (zone.group("z") or zone.group("sign")) and zone.group("time").strip():
+        rest = zone.group("time").strip()
+        if zone.group("z"):
+            offset = dt.timedelta(0)
+        else:
+            hours, minutes = int(zone.group("hh")), int(zone.group("mm") or 0)
+            if hours > 14 or minutes > 59:
+                raise ValueError("时区偏移不存在")
+            offset = (1 if zone.group("sign") == "+" else -1) * dt.timedelta(hours=hours, minutes=minutes)
+    local = dt.datetime.combine(day, _time_from_text(rest))
+    if offset is not None:  # converted to China Standard Time, never dropped
+        local = local.replace(tzinfo=dt.timezone(offset)).astimezone(CST).replace(tzinfo=None)
+    return local
 
 
 _TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "t", "1", "有", "已", "对"}
@@ -141,7 +189,7 @@ def parse_bool(raw: Any) -> bool | None:
         return raw
     if isinstance(raw, (int, float)) and raw in (0, 1):
         return bool(raw)
-    text = str(raw).lower()
+    text = _typed_text(raw, "是/否").lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -150,7 +198,25 @@ def parse_bool(raw: Any) -> bool | None:
 
 
 def _number_text(raw: Any) -> str:
-    return str(raw).replace(",", "").replace(",", "").replace(" ", "")
+    return _typed_text(raw, "数字").replace(",", "").replace(",", "").replace(" ", "")
+
+
+def _number(text: str, what: str) -> float:
+    """Plain ASCII decimal notation only (no 1_0, no Arabic-Indic digits, no inf/nan), finite and bounded."""
+    if not _NUMBER_RE.fullmatch(text):
+        raise ValueError(f"应为{what}")
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise ValueError("数值过大")
+    return value
+
+
+def _finite(value: int | float) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("应为有限数字(不能是无穷大或 NaN)")
+    if abs(value) > MAX_NUMBER:
+        raise ValueError("数值过大")
+    return value
 
 
 def parse_int(raw: Any) -> int | None:
@@ -160,16 +226,15 @@ def parse_int(raw: Any) -> int | None:
     if isinstance(raw, bool):
         raise ValueError("应为整数")
     if isinstance(raw, int):
-        return raw
+        return _finite(raw)
     if isinstance(raw, float):
-        if raw.is_integer():
+        if _finite(raw).is_integer():
             return int(raw)
         raise ValueError("应为整数")
+    if not isinstance(raw, str):
+        raise ValueError("应为整数")
     text = re.sub(r"(人|次|个|名|件|项|学时|小时|天|日)$", "", _number_text(raw))
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("应为整数") from None
+    value = _number(text, "整数")
     if not value.is_integer():
         raise ValueError("应为整数")
     return int(value)
@@ -189,18 +254,14 @@ def parse_float(raw: Any) -> float | None:
     if isinstance(raw, bool):
         raise ValueError("应为数字")
     if isinstance(raw, (int, float)):
-        return float(raw)
-    if isinstance(raw, str) and raw.strip().endswith(("%", "%")):
+        return float(_finite(raw))
+    if not isinstance(raw, str):
+        raise ValueError("应为数字")
+    if raw.strip().endswith(("%", "%")):
         number = parse_float(raw.strip()[:-1])
         return None if number is None else WrittenPercent(round(number / 100, 10))
     text = re.sub(r"(学时|小时|天|日|元|万元)$", "", _number_text(raw))
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("应为数字") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("应为有限数字")
-    return value
+    return _number(text, "数字")
 
 
 def parse_percent(raw: Any) -> float | None:
@@ -210,12 +271,16 @@ def parse_percent(raw: Any) -> float | None:
         return None
     if isinstance(raw, str) and raw.endswith("%"):
         number = parse_float(raw[:-1])
+        if number is not None and not 0 <= number <= 100:
+            raise ValueError("百分比应在 0% 到 100% 之间")
         return None if number is None else round(number / 100, 10)
     number = parse_float(raw)
     if number is None:
         return None
     if number > 1:
-        return round(number / 100, 10)
+        number = round(number / 100, 10)
+    if not 0 <= number <= 1:
+        raise ValueError("百分比应在 0% 到 100% 之间")
     return number
 
 
@@ -223,6 +288,10 @@ def parse_str(raw: Any) -> str | None:
     raw = clean_text(raw)
     if raw is None:
         return None
+    if isinstance(raw, (list, tuple, dict, set, frozenset, bytes, bytearray)):
+        raise ValueError("应为文本(不能是列表、映射或二进制内容)")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ValueError("应为文本")
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, dt.datetime):

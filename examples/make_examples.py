@@ -78,8 +78,12 @@ def main() -> None:
 
     def short_hours(header, body):
         rows_2022 = [r for r in body if r[header.index("人员编号")] == "S-00001" and r[header.index("培训日期")].startswith("2022")]
-        total = sum(float(r[header.index("学时")]) for r in rows_2022)
-        set_cell(header, rows_2022[0], "学时", f"{float(rows_2022[0][header.index('学时')]) - (total - 35):g}")
+        excess = sum(float(r[header.index("学时")]) for r in rows_2022) - 35
+        for row in rows_2022:  # take the excess off the first records, never below zero hours
+            hours = float(row[header.index("学时")])
+            cut = min(hours, excess)
+            set_cell(header, row, "学时", f"{hours - cut:g}")
+            excess -= cut
         return body
 
     edit(led / "emergencies.csv", late_release)

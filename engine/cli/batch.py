@@ -19,7 +19,9 @@ from engine.cli.options import (
     rules_option,
 )
 from engine.cli.store import archive_option, db_option, round_option, store_batch
+from engine.errors import visible
 
+DEFAULT_TIMEOUT = 600.0  # seconds per unit: a package that hangs (a pipe, a huge file) becomes an error row
 
 @click.command("batch", epilog=EXIT_CODES_HELP)
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -27,7 +29,8 @@ from engine.cli.store import archive_option, db_option, round_option, store_batc
               help="输出目录:units/ 下为各单位报告,另有 ranking.csv|xlsx|html、failing_indicators.csv、summary.json")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU 核数",
               help="并行评分的工作进程数")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="单个单位评分的时限(秒),超时记为失败")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT, show_default=True,
+              help="单个单位评分的时限(秒),超时记为失败")
 @click.option("--max-tasks-per-worker", type=click.IntRange(min=0), default=0,
               help="每个工作进程评完多少个单位后更换新进程(0 为不更换)")
 @click.option("--progress/--no-progress", default=None, help="显示进度条(默认:终端中显示)")
@@ -70,6 +73,7 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
 
     console = Console(stderr=True)
     show = console.is_terminal if progress is None else progress
@@ -84,7 +88,10 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
     def on_done(row: dict) -> None:
         if not row["ok"]:
             state["failed"] += 1
-            bar.console.print(f"[red]失败[/red] {row['key']}:{row['error']}", markup=True, highlight=False)
+            # evidence text is never rich markup: "[/red]" in a cell must not end the batch; controls are escaped
+            line = Text("失败 ", style="red")
+            line.append(f"{visible(row['key'])}:{visible(row['error'])}")
+            bar.console.print(line, highlight=False)
         bar.update(state["task"], advance=1, failed=f"失败 {state['failed']}" if state["failed"] else "")
 
     with bar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 from engine.errors import InputError, Problem
@@ -20,7 +21,7 @@ def load_verdicts(paths: list[Path]) -> tuple[list[LocatedVerdict], str | None]:
     digest = hashlib.sha256()
     for path in paths:
         path = Path(path)
-        if not path.is_file():
+        if not os.path.lexists(path):
             problems.append(Problem(str(path), "找不到核查结论文件", code="review"))
             continue
         try:

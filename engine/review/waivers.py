@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -45,7 +46,7 @@ def load_waivers(paths: list[Path]) -> tuple[list[tuple[WaiverEntry, str, int | 
     digest = hashlib.sha256()
     for path in map(Path, paths):
         shown = str(path)
-        if not path.is_file():
+        if not os.path.lexists(path):
             problems.append(Problem(shown, "找不到豁免文件", code="waiver"))
             continue
         try:

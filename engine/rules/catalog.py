@@ -56,7 +56,7 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
     digest = hashlib.sha256()
     problems: list[Problem] = []
     raw = read_file_bytes(edition_path, _display(edition_path))
-    data, node = parse_yaml_bytes(raw, _display(edition_path))
+    data, node = parse_yaml_bytes(raw, _display(edition_path), aliases=True)
     digest.update(raw)
     try:
         edition = Edition.model_validate(data)
@@ -71,7 +71,7 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
         try:
             raw = read_file_bytes(path, shown)
             digest.update(path.name.encode() + b"\0" + raw)
-            data, node = parse_yaml_bytes(raw, shown)
+            data, node = parse_yaml_bytes(raw, shown, aliases=True)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

@@ -20,6 +20,7 @@ digest and the profile's, so compiled rules of different profiles never mix.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -118,7 +119,7 @@ def resolve_profile(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.is_file():
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise InputError(Problem(text, "找不到剪裁方案(profile)文件", code="no_profile"))
         return path
     candidate = PROFILES_DIR / f"{text}.yaml"
