@@ -85,7 +85,7 @@ def test_self_assessment_evaluation_rectification_and_review_round(store_env, tm
     assert "48" not in {r["指标"].split(".")[0] for r in sfs}
     run("rectify", "--from-store", "--split", out / "split", "--format", "csv")
     split = sorted(p.name for p in (out / "split").iterdir())
-    assert "司法所.csv" in split and "综合行政执法局.csv" in split
+    assert "整改事项-司法所.csv" in split and "整改事项-综合行政执法局.csv" in split
     assert sum(len(items(p)) for p in (out / "split").iterdir()) == len(everything)
 
     # progress on one item: 责任人 and a note
@@ -174,3 +174,44 @@ def test_round_stored_with_verdicts_waivers_and_a_profile_reproduces_byte_for_by
     rep = run("reproduce", "1", "-o", tmp_path / "again.json")
     assert "逐字节一致" in rep.output
     assert (tmp_path / "again.json").read_bytes() == (tmp_path / "stored.json").read_bytes()
+
+
+def test_tracking_workbook_goes_out_and_comes_back(store_env, tmp_path):
+    import openpyxl
+
+    run("score", EXAMPLES / "weak-town", "--store", "--round", "评估", "--register", "-o", tmp_path / "r.json")
+    book = tmp_path / "整改台账.xlsx"
+    run("rectify", "--from-store", "--lead-unit", "综合行政执法局", "-o", book)
+    run("rectify", "--from-store", "--split", tmp_path / "通知", "--format", "docx")
+    assert (tmp_path / "通知" / "整改事项-司法所.docx").stat().st_size > 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["整改清单"]
+    header = [c.value for c in ws[1]]
+    col = {h: header.index(h) + 1 for h in header}
+    rows = list(range(2, ws.max_row + 1))
+    assert rows and all(ws.cell(r, col["牵头单位"]).value == "综合行政执法局" for r in rows)
+    first, second = rows[0], rows[1]
+    ws.cell(first, col["责任人"]).value = "赵六"
+    ws.cell(first, col["状态"]).value = "整改中"
+    ws.cell(first, col["进展情况"]).value = "已组织补训"
+    ws.cell(second, col["状态"]).value = "已销号"  # a unit cannot sign off: the whole import is refused
+    wb.save(book)
+    out = run("rectify", "--from-store", "--import", book, code=2)
+    assert "只有「已整改」的事项才能销号" in out.output and f"第{second}行" in out.output
+    run("rectify", "--from-store", "-o", tmp_path / "now.csv")
+    assert all(r["状态"] == "待整改" and not r["责任人"] for r in items(tmp_path / "now.csv"))  # nothing recorded
+    ws.cell(second, col["状态"]).value = "待整改"
+    wb.save(book)
+    run("rectify", "--from-store", "--import", book, "--by", "执法局联络员")
+    after = {r["编号"]: r for r in items(_csv(tmp_path))}
+    item = after[str(ws.cell(first, col["序号"]).value)]
+    assert item["状态"] == "整改中" and item["责任人"] == "赵六" and "已组织补训" in item["进展"]
+    # exported again, the workbook carries what the store holds
+    run("rectify", "--from-store", "--lead-unit", "综合行政执法局", "-o", tmp_path / "again.xlsx")
+    ws2 = openpyxl.load_workbook(tmp_path / "again.xlsx")["整改清单"]
+    assert ws2.cell(first, col["责任人"]).value == "赵六" and ws2.cell(first, col["状态"]).value == "整改中"
+
+
+def _csv(tmp_path):
+    run("rectify", "--from-store", "-o", tmp_path / "after.csv")
+    return tmp_path / "after.csv"

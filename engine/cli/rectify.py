@@ -39,11 +39,14 @@ from engine.output.writers import FORMATS, write
 @click.option("--unit", "unit_uid", help="--from-store:只列该单位(编号或名称)")
 @click.option("--lead-unit", help="--from-store:只列该牵头单位(含配合单位)的事项")
 @click.option("--open-only", is_flag=True, help="--from-store:只列未完成的事项(待整改、整改中、逾期)")
+@click.option("--import", "import_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="--from-store:读回单位填好的整改台账(.xlsx),更新责任人、时限、状态、进展与佐证")
+@click.option("--by", "author", default="", help="--from-store --import:操作人")
 @db_option
 def rectify_cmd(package: Path | None, fmt: str | None, outputs: tuple[Path, ...], group_by: str, split_dir: Path | None,
                 deadline, days: int | None, list_date, template_dir: Path | None, rules_dir: Path, backend: str,
                 profile: str, review_files, waiver_files, as_of, from_store: bool, unit_uid, lead_unit, open_only: bool,
-                db) -> None:
+                import_file: Path | None, author: str, db) -> None:
     """生成整改清单:每个未通过、部分通过的指标一行(含核查人员判为未通过的事项及其理由),缺少证据的指标列为「补充材料」。
 
     --from-store:列出结果库中跟踪的整改事项(每个指标、每个牵头或配合单位一项,含责任人、时限、状态、进展),
@@ -59,7 +62,8 @@ def rectify_cmd(package: Path | None, fmt: str | None, outputs: tuple[Path, ...]
       scorecard rectify examples/weak-town --split 整改通知/ --format docx
     """
     if from_store:
-        return rectify_from_store(db, unit_uid, lead_unit, split_dir, outputs[0] if outputs else None, fmt, open_only)
+        return rectify_from_store(db, unit_uid, lead_unit, split_dir, outputs[0] if outputs else None, fmt, open_only,
+                                  import_file, author)
     if package is None:
         raise click.UsageError("需要证据包 PACKAGE(或用 --from-store 列出结果库中的整改事项)")
     if fmt == "csv":

@@ -13,6 +13,7 @@ import click
 
 from engine.cli.options import EXIT_BELOW, write_output
 from engine.store.models import ROUND_KINDS
+from evidence.models import UNIT_TYPES
 
 db_option = click.option("--db", "db", envvar="SCORECARD_DB", default=None, metavar="路径或URL",
                          help="结果库:SQLite 文件路径(默认 ./scorecard.db)或 postgresql+psycopg://… 地址;也可用环境变量 SCORECARD_DB")
@@ -213,7 +214,7 @@ def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
 
 @click.command("ranking")
 @click.option("--round", "round_kind", type=click.Choice(ROUND_KINDS), default=None, help="只看该轮次(默认各单位最近一次评估)")
-@click.option("--type", "unit_type", type=click.Choice(["县", "区", "镇", "部门"]), default=None, help="单位类型")
+@click.option("--type", "unit_type", type=click.Choice(list(UNIT_TYPES)), default=None, help="单位类型")
 @click.option("--region", default=None, help="地区(前缀匹配,如 示例省示例市)")
 @click.option("--rank-by", type=click.Choice(["confirmed", "estimate", "high"]), default="confirmed", show_default=True,
               help="排名依据:confirmed 已确认得分;estimate 预估得分;high 得分区间上限")
@@ -406,13 +407,39 @@ def item_cells(r: dict) -> list:
             "\n".join(r["notes"])]
 
 
+def progress_text(item: dict) -> str:
+    return "\n".join(item["notes"])
+
+
+def items_as_list(items: list[dict], title: str, lead_unit: str | None = None):
+    """Store items as a 整改清单 (``engine.output.rectify``), so the 整改清单 writers (tracking workbook, DOCX,
+    Markdown, HTML) serve the store too; 序号 is the item's number in the store (used when the workbook is read back)."""
+    from engine.output.rectify import RectifyList, Row, Tracking, _groups
+
+    units = sorted({r["unit"] for r in items})
+    rows = []
+    for r in items:
+        problem = r["problem"] if len(units) == 1 else f"【{r['unit']}】{r['problem']}"
+        rows.append(Row(no=r["id"], indicator_no=r["indicator_no"], indicator=r["indicator"], indicator_status="",
+                        kind=r["kind"], problem=problem, measures=r["measures"], lead_units=(r["lead_unit"],),
+                        deadline=r["deadline"], state=r["status"], lead_unit=r["lead_unit"],
+                        tracking=Tracking(owner=r["responsible"], progress=progress_text(r), evidence=r["closing_evidence"])))
+    return RectifyList(title=title, unit_name="、".join(units) or "(无)", unit_type="", period="", issued=dt.date.today(),
+                       deadline_rule="结果库中各事项的整改时限", rows=rows, groups=_groups(rows), grouped=True,
+                       lead_unit=lead_unit)
+
+
 def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path | None, output: Path | None,
-                       fmt: str | None, open_only: bool) -> None:
-    """``rectify --from-store``: the tracked items, by lead unit, as a table, CSV, XLSX, HTML or Markdown."""
-    from engine.batch import write_csv, write_html, write_xlsx
+                       fmt: str | None, open_only: bool, import_file: Path | None = None, author: str = "") -> None:
+    """``rectify --from-store``: the tracked items, by lead unit, as the tracking workbook (XLSX), DOCX, Markdown,
+    HTML or CSV; ``--import`` reads a filled-in tracking workbook back into the store."""
+    from engine.batch import write_csv
+    from engine.output.writers import write
     from engine.store.record import get_unit
     from engine.store.tracking import list_items
 
+    if import_file is not None:
+        return import_tracking(db, import_file, author)
     store = _open(db)
     try:
         with store.session() as session:
@@ -424,15 +451,12 @@ def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path 
     for r in items:
         groups.setdefault(r["lead_unit"], []).append(r)
 
-    def write(path: Path | None, rows: list[dict], title: str) -> None:
+    def emit(path: Path | None, rows: list[dict], title: str, lead: str | None) -> None:
         kind = fmt or (path.suffix.lstrip(".").lower() if path else "table")
-        body = [item_cells(r) for r in rows]
         if kind == "csv":
-            write_csv(path, ITEM_HEADER, body)
-        elif kind == "xlsx":
-            write_xlsx(path, [("整改事项", ITEM_HEADER, body)])
-        elif kind == "html":
-            write_html(path, title, [("整改事项", ITEM_HEADER, body)], [f"共 {len(rows)} 项。"])
+            write_csv(path, ITEM_HEADER, [item_cells(r) for r in rows])
+        elif kind in ("xlsx", "docx", "md", "html") and path is not None:
+            write(items_as_list(rows, title, lead), kind, path)
         else:
             lines = [f"# {title}", "", f"共 {len(rows)} 项。", ""]
             for r in rows:
@@ -443,18 +467,61 @@ def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path 
         click.echo(f"已写入 {path}:{len(rows)} 项", err=True)
 
     if split is not None:
-        split.mkdir(parents=True, exist_ok=True)
-        ext = fmt if fmt in ("csv", "xlsx", "html", "md") else "xlsx"
+        ext = fmt if fmt in ("csv", "xlsx", "docx", "html", "md") else "xlsx"
         from engine.batch import unit_keys
 
         keys = unit_keys([Path(name) for name in groups])
         for key, (name, rows) in zip(keys, groups.items()):
-            write(split / f"{key}.{ext}", rows, f"整改事项:{name}")
+            emit(split / f"整改事项-{key}.{ext}", rows, f"整改事项({name})", name)
         click.echo(f"已按牵头单位拆分为 {len(groups)} 个文件,写入 {split}", err=True)
         return
-    if output is not None and (fmt or output.suffix.lstrip(".").lower()) not in ("csv", "xlsx", "html", "md", "table"):
-        raise click.UsageError("无法从扩展名判断输出格式,请用 --format 指定(csv、xlsx、html、md)")
-    write(output, items, "整改事项" + (f":{lead_unit}" if lead_unit else ""))
+    if output is not None and (fmt or output.suffix.lstrip(".").lower()) not in ("csv", "xlsx", "docx", "html", "md"):
+        raise click.UsageError("无法从扩展名判断输出格式,请用 --format 指定(xlsx、docx、md、html、csv)")
+    emit(output, items, "整改事项跟踪" + (f"({lead_unit})" if lead_unit else ""), lead_unit)
+
+
+def import_tracking(db, path: Path, author: str) -> None:
+    """A tracking workbook filled in by the unit, read back: 责任人, 整改时限, 状态, 进展情况, 佐证材料 per item
+    (序号 = the item's number in the store). One transaction: any problem and nothing is recorded."""
+    from engine.errors import InputError, Problem
+    from engine.output.writers.xlsx import SHEET, read_tracking
+    from engine.store.tracking import SETTABLE, effective_status, list_items, update_item
+
+    tracked = read_tracking(path)
+    store = _open(db)
+    changed = 0
+    try:
+        with store.transaction() as session:
+            current = {r["id"]: r for r in list_items(session)}
+            problems = []
+            for t in tracked:
+                item = current.get(t.no)
+                if item is None:
+                    problems.append(Problem(str(path), f"结果库中没有编号为 {t.no} 的整改事项", sheet=SHEET, row=t.row,
+                                            column="序号", value=str(t.no), expected="由 rectify --from-store 导出的整改清单"))
+                    continue
+                status = t.state if t.state in SETTABLE and t.state != item["status"] else None
+                kwargs = dict(status=status,
+                              responsible=t.owner if t.owner != item["responsible"] else None,
+                              deadline=t.deadline if t.deadline not in (dt.date.min, item["deadline"]) else None,
+                              note=t.progress if t.progress and t.progress != progress_text(item) else None,
+                              evidence=t.evidence if t.evidence and t.evidence != item["closing_evidence"] else None)
+                if t.done and status == "已整改":
+                    kwargs["note"] = ((kwargs["note"] or "") + f"(完成日期 {t.done.isoformat()})").strip()
+                if not any(v is not None for v in kwargs.values()):
+                    continue
+                try:
+                    it = update_item(session, t.no, author=author or "整改清单导入", **kwargs)
+                    effective_status(it)
+                    changed += 1
+                except InputError as exc:
+                    problems.extend(Problem(str(path), p.message, sheet=SHEET, row=t.row, column="状态",
+                                            value=t.state, expected=p.expected) for p in exc.problems)
+            if problems:
+                raise InputError(problems)
+    finally:
+        store.dispose()
+    click.echo(f"已从 {path} 导入:更新整改事项 {changed} 项,共 {len(tracked)} 行", err=True)
 
 
 @click.command("archive-file")

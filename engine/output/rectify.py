@@ -54,6 +54,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Tracking:
+    """What the unit has filled in for an item (from the results store): 责任人, 进展情况, 完成日期, 佐证材料."""
+
+    owner: str = ""
+    progress: str = ""
+    done: dt.date | None = None
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
 class Row:
     no: int
     indicator_no: int
@@ -67,6 +77,7 @@ class Row:
     state: str
     findings: tuple[Finding, ...] = ()
     lead_unit: str | None = None  # the unit this row is for, when rows are per lead unit
+    tracking: Tracking | None = None  # filled in from the results store (``rectify --from-store``)
 
     @property
     def units(self) -> str:

@@ -69,8 +69,15 @@ def write_xlsx(rlist: RectifyList, output: Path) -> None:
                 continue
             fmt = center_f if col in CENTER_COLS else (risky_f if text.startswith(RISKY_START) else cell_f)
             ws.write_string(r, col, text, fmt)
+        tracked = row.tracking
         for col in range(track_from, len(HEADER)):
-            ws.write_blank(r, col, None, input_date_f if col in DATE_COLS else input_f)
+            value = getattr(tracked, ("owner", "progress", "done", "evidence")[col - track_from], None) if tracked else None
+            if isinstance(value, dt.date):
+                ws.write_datetime(r, col, dt.datetime.combine(value, dt.time()), input_date_f)
+            elif value:
+                ws.write_string(r, col, clean(value), input_f)
+            else:
+                ws.write_blank(r, col, None, input_date_f if col in DATE_COLS else input_f)
         ws.set_row(r, row_height(zip(texts, WIDTHS)))
     last = len(HEADER) - 1
     ws.freeze_panes(1, 0)
