@@ -175,3 +175,21 @@ def test_postgresql_needs_an_archive_directory(pg_server, tmp_path, monkeypatch,
         assert "佐证归档目录" in out.output
     finally:
         pg_server.drop_database(url)
+
+
+def test_postgresql_backup_is_a_restorable_dump(pg_server, tmp_path):
+    import subprocess
+
+    from engine.store.db import _pg_tool
+
+    url = pg_server.create_database()
+    try:
+        run("score", EXAMPLES / "good-county", "--store", "--db", url, "--archive", tmp_path / "arch", "-o", tmp_path / "r.json")
+        run("db", "backup", tmp_path / "pg.dump", "--db", url, "--archive", tmp_path / "arch")
+        assert (tmp_path / "pg.archive").is_dir()
+        restore = _pg_tool("pg_restore")
+        assert restore is not None
+        listing = subprocess.run([restore, "--list", str(tmp_path / "pg.dump")], capture_output=True, text=True, timeout=60)
+        assert listing.returncode == 0 and "TABLE DATA public assessments" in listing.stdout
+    finally:
+        pg_server.drop_database(url)

@@ -212,6 +212,12 @@ def init_db(db: str | None = None) -> tuple[str, str]:
         engine.dispose()
 
 
+def _pg_tool(name: str) -> str | None:
+    """A PostgreSQL client program: on PATH, else the newest under /usr/lib/postgresql/*/bin (Debian)."""
+    return shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
+
+
 def backup(db: str | None, output: Path, archive: str | Path | None = None) -> list[Path]:
     """SQLite: a consistent copy (the online backup API) plus the archive; PostgreSQL: pg_dump (custom format)."""
     store = open_store(db, archive)
@@ -233,8 +239,7 @@ def backup(db: str | None, output: Path, archive: str | Path | None = None) -> l
                 src.close()
             written.append(output)
         else:
-            pg_dump = shutil.which("pg_dump") or next(
-                (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)), None)
+            pg_dump = _pg_tool("pg_dump")
             if pg_dump is None:
                 raise _problem(store.url, "找不到 pg_dump,无法备份 PostgreSQL 结果库", "安装 postgresql-client", "backup")
             u = make_url(store.url).set(drivername="postgresql")
