@@ -14,7 +14,6 @@ ranking files whatever the number of workers or the order in which units finish.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import multiprocessing as mp
@@ -29,6 +28,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.evaluate.checks import num
 from engine.files import check_output, output_problem, protect, write_atomic
 from engine.rules.catalog import DEFAULT_RULES
 from evidence.sheetfit import display_width, row_height
@@ -89,7 +89,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _error_row(key: str, package: Path, message: str) -> dict:
-    return {"key": key, "package": str(package), "ok": False, "unit": key, "region": "", "score": None, "estimate": None,
+    return {"key": key, "package": str(package), "ok": False, "unit": key, "region": "", "unit_type": "", "score": None,
+            "estimate": None,
             "high": None, "complete": None, "categories": {}, "statuses": {}, "verdict": "", "error": message,
             "review_files": [], "waiver_files": []}
 
@@ -142,6 +143,7 @@ def score_unit(package: Path, key: str, rules, backend, out_dir: Path, review_di
     (units / f"{key}.errors.txt").unlink(missing_ok=True)
     return {
         "key": key, "package": str(package), "ok": True, "unit": result.unit.name, "region": result.unit.region,
+        "unit_type": result.unit.type,
         "score": result.summary.score, "estimate": result.summary.estimate.score, "high": result.summary.range.high,
         "complete": result.summary.complete, "categories": {c.no: c.earned for c in result.categories},
         "statuses": {i.no: i.status for i in result.indicators}, "verdict": result.summary.verdict, "error": None,
@@ -299,14 +301,26 @@ def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, back
 # ---------------------------------------------------------------- ranking and summary
 
 
+TYPE_ORDER = ("县", "区", "镇", "街道", "部门")
+
+
+def _type_key(unit_type: str) -> tuple[int, str]:
+    return (TYPE_ORDER.index(unit_type), "") if unit_type in TYPE_ORDER else (len(TYPE_ORDER), unit_type or "")
+
+
 def ranking(rows: list[dict], by: str = "confirmed") -> list[dict]:
-    """Scored units by the figure ``by`` (confirmed | estimate | high; desc) then unit name then key, with competition
-    ranks; error rows last, by key."""
+    """Scored units ranked within their unit type (县, 区, 镇, 街道 and 部门 are not compared with each other), by the
+    figure ``by`` (confirmed | estimate | high; desc) then unit name then key, with competition ranks; types in
+    ``TYPE_ORDER``; error rows last, by key."""
     field = FIGURES[by][0]
-    ok = sorted((r for r in rows if r["ok"]), key=lambda r: (-r[field], r["unit"], r["key"]))
-    out = []
-    for pos, r in enumerate(ok, start=1):
-        rank = out[-1]["rank"] if out and out[-1][field] == r[field] else pos
+    ok = sorted((r for r in rows if r["ok"]),
+                key=lambda r: (_type_key(r.get("unit_type", "")), -r[field], r["unit"], r["key"]))
+    out: list[dict] = []
+    pos = 0
+    for r in ok:
+        same_type = bool(out) and out[-1].get("unit_type", "") == r.get("unit_type", "")
+        pos = pos + 1 if same_type else 1
+        rank = out[-1]["rank"] if same_type and out[-1][field] == r[field] else pos
         out.append({**r, "rank": rank})
     out.extend({**r, "rank": None} for r in sorted((r for r in rows if not r["ok"]), key=lambda r: r["key"]))
     return out
@@ -336,17 +350,18 @@ def _num(x) -> str:
 
 def table(ranked: list[dict], catalog) -> tuple[list[str], list[list]]:
     cats = catalog.edition.categories
-    header = ["排名", "单位", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限",
+    header = ["排名", "单位", "单位类型", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限",
               *[f"{c.no}.{c.name}(已确认)" for c in cats], "未达标项数", "核查结论文件", "结论", "说明"]
     body = []
     for r in ranked:
         if r["ok"]:
             failing = sum(1 for s in r["statuses"].values() if s in FAILING)
-            body.append([r["rank"], r["unit"], r["key"], r["score"], r.get("estimate"), r.get("high"),
+            body.append([r["rank"], r["unit"], r.get("unit_type", ""), r["key"], r["score"], r.get("estimate"), r.get("high"),
                          *[r["categories"].get(c.no, 0.0) for c in cats], failing, "、".join(r.get("review_files") or []) or "无",
                          r["verdict"], ""])
         else:
-            body.append(["", r["unit"], r["key"], "", "", "", *["" for _ in cats], "", "", "评分失败", r["error"]])
+            body.append(["", r["unit"], r.get("unit_type", ""), r["key"], "", "", "", *["" for _ in cats], "", "", "评分失败",
+                         r["error"]])
     return header, body
 
 
@@ -413,29 +428,27 @@ def _xlsx(tmp: Path, sheets: list[tuple[str, list[str], list[list]]]) -> None:
     wb.close()
 
 
-def write_html(path: Path, title: str, sections: list[tuple[str, list[str], list[list]]], intro: list[str]) -> None:
-    esc = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">', f"<title>{esc(title)}</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-             "th,td{border:1px solid #999;padding:4px 8px}td.n{text-align:right}tr.err{background:#fde8e8}</style>",
-             "</head><body>", f"<h1>{esc(title)}</h1>"]
-    parts += [f"<p>{esc(line)}</p>" for line in intro]
-    for heading, header, body in sections:
-        parts.append(f"<h2>{esc(heading)}</h2><table><thead><tr>")
-        parts += [f"<th>{esc(str(h))}</th>" for h in header]
-        parts.append("</tr></thead><tbody>")
-        for row in body:
-            cls = ' class="err"' if row and row[-2] == "评分失败" else ""
-            cells = []
-            for v in row:
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    cells.append(f'<td class="n">{esc(_num(v))}</td>')
-                else:
-                    cells.append(f"<td>{esc('' if v is None else str(v))}</td>")
-            parts.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
-        parts.append("</tbody></table>")
-    parts.append("</body></html>\n")
-    write_atomic(path, "\n".join(parts))
+def write_html(path: Path, title: str, sections: list[tuple[str, list[str], list[list]]], intro: list[str],
+               notes: list[str] | None = None) -> None:
+    """A ranking page from ``templates/ranking.html.j2`` with the reports' stylesheet (one table per section;
+    numbers right-aligned with at most two decimals, rows that failed to score highlighted)."""
+    from engine.output.render import environment
+
+    def cell(v) -> dict:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return {"text": num(v), "number": True}
+        return {"text": "" if v is None else str(v), "number": False}
+
+    data = []
+    for k, (heading, header, body) in enumerate(sections):
+        rows = [{"cells": [cell(v) for v in row], "error": bool(row) and "评分失败" in row} for row in body]
+        numeric = [bool(body) and all(isinstance(r[i], (int, float)) or r[i] in (None, "") for r in body)
+                   for i in range(len(header))]
+        data.append({"heading": heading, "header": [str(h) for h in header], "rows": rows, "numeric": numeric,
+                     "note": (notes or [])[k] if notes and k < len(notes) else ""})
+    page = environment().get_template("ranking.html.j2").render(title=title, intro=intro, sections=data,
+                                                               footer="scorecard 生成")
+    write_atomic(path, page)
 
 
 def summary_table(summary: list[dict], top: int | None = None) -> tuple[list[str], list[list]]:
@@ -462,14 +475,23 @@ def write_outputs(rows: list[dict], catalog, out_dir: Path, rank_by: str = "conf
     files = [out_dir / "ranking.csv", out_dir / "ranking.xlsx", out_dir / "ranking.html", out_dir / "failing_indicators.csv",
              out_dir / "summary.json"]
     write_csv(files[0], header, body)
-    write_xlsx(files[1], [("排名", header, body), ("未达标指标", s_header, s_body)])
-    write_html(files[2], "法治政府建设示范创建批量评估排名", [("排名", header, body), ("各指标未达标情况", s_header, s_body)], intro)
+    groups: dict[str, list[list]] = {}
+    for r, row in zip(ranked, body):
+        groups.setdefault(r.get("unit_type") or "" if r["ok"] else "评分失败", []).append(row)
+    sections = [(f"{t}排名(共 {len(rows_)} 个单位)" if t != "评分失败" else f"评分失败(共 {len(rows_)} 个)", header, rows_)
+                for t, rows_ in groups.items()]
+    notes = ["各单位类型分别排名:县、区、镇、街道、部门之间不作比较。" if t != "评分失败" else "" for t in groups]
+    write_xlsx(files[1], [("排名", header, body), *[(f"排名-{t}"[:31], header, rows_) for t, rows_ in groups.items()
+                                                     if t and t != "评分失败" and len(groups) > 1],
+                          ("未达标指标", s_header, s_body)])
+    write_html(files[2], "法治政府建设示范创建批量评估排名", [*sections, ("各指标未达标情况", s_header, s_body)], intro,
+               notes=[*notes, ""])
     write_csv(files[3], s_header, s_body)
     data = {
         "units": len(rows), "scored": n_ok, "errors": len(rows) - n_ok, "rules_edition": catalog.edition.id,
         "rules_digest": catalog.digest, "ranked_by": FIGURES[rank_by][1],
         "incomplete": sorted(r["key"] for r in rows if r["ok"] and not r.get("complete", True)),
-        "ranking": [{k: r.get(k) for k in ("rank", "unit", "key", "package", "score", "estimate", "high", "complete",
+        "ranking": [{k: r.get(k) for k in ("rank", "unit", "unit_type", "key", "package", "score", "estimate", "high", "complete",
                                            "review_files", "verdict", "error")}
                     | {"categories": {str(k): v for k, v in sorted(r["categories"].items())},
                        "failing": sorted(no for no, s in r["statuses"].items() if s in FAILING)} for r in ranked],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -67,16 +68,24 @@ def test_batch_scores_good_units_and_reports_broken_and_crashed(packages, tmp_pa
     with open(out / "ranking.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    assert header[:6] == ["排名", "单位", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限"] and "未达标项数" in header
+    assert header[:7] == ["排名", "单位", "单位类型", "证据包", "已确认得分", "预估得分(估算)", "得分区间上限"]
+    assert "未达标项数" in header
     scored = [r for r in body if r[header.index("结论")] != "评分失败"]
     failed = [r for r in body if r[header.index("结论")] == "评分失败"]
     assert body == scored + failed  # error rows last
-    keys = [(-float(r[3]), r[1]) for r in scored]
-    assert keys == sorted(keys)
-    assert {r[2] for r in failed} == {"broken", "crashme"}
+    order = ["县", "区", "镇", "街道", "部门"]
+    keys = [(order.index(r[2]), -float(r[4]), r[1]) for r in scored]  # ranked within each unit type
+    assert keys == sorted(keys) and len({r[2] for r in scored}) >= 2
+    for t in {r[2] for r in scored}:
+        assert [r for r in scored if r[2] == t][0][0] == "1"  # each type has its own first place
+    assert {r[3] for r in failed} == {"broken", "crashme"}
+    page = (out / "ranking.html").read_text(encoding="utf-8")
+    assert "县排名" in page and "镇排名" in page and "评分失败" in page and "font-family" in page  # the reports' stylesheet
+    assert 'lang="zh-CN"' in page and "&lt;" not in page.split("<body>")[0]
+    assert not re.search(r"\d\.\d{3,}", page.split("<body>")[1])  # at most two decimals
     assert all(not c.startswith(("=", "+", "-", "@")) for r in body for c in r)  # no formula cells
     assert any(c.startswith("'=") for r in body for c in r)  # the hostile unit name was neutralised
-    assert (out / "ranking.xlsx").stat().st_size > 0 and "<table>" in (out / "ranking.html").read_text(encoding="utf-8")
+    assert (out / "ranking.xlsx").stat().st_size > 0 and "<table" in (out / "ranking.html").read_text(encoding="utf-8")
 
 
 def test_batch_output_is_reproducible(packages, tmp_path, monkeypatch):

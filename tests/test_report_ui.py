@@ -144,3 +144,17 @@ def test_pdf_has_page_numbers_and_signature_block(tmp_path):
     assert pages and pages[0] == ("1", pages[0][1]) and len(pages) == int(pages[0][1]) >= 2
     assert "评估组组长(签字)" in text and "柳溪镇人民政府" in text
     assert "指标序号、名称或牵头单位" not in text
+
+
+def test_ranking_page_uses_the_report_style_and_fits_a_phone(tmp_path, browser):
+    res = CliRunner().invoke(main, ["batch", str(EXAMPLES / "good-county"), str(EXAMPLES / "weak-town"), "-o",
+                                    str(tmp_path / "b"), "--no-progress", "-j", "1"])
+    assert res.exit_code == 0, res.output
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto((tmp_path / "b" / "ranking.html").as_uri())
+    headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
+    assert any(h.startswith("县排名") for h in headings) and any(h.startswith("镇排名") for h in headings)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    font = page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")
+    assert "WenQuanYi" in font  # the reports' stylesheet
+    page.close()

@@ -235,8 +235,9 @@ def test_batch_review_folder_ranks_on_confirmed_scores(tmp_path, examples):
     assert rows["weak-town"]["score"] == pytest.approx(weak.summary.range.high)  # every pending share passed
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["ranked_by"] == "已确认得分"
-    order = [r["key"] for r in summary["ranking"]]
-    assert order == ["weak-town", "good-county"]  # weak-town's confirmed 97.85 > good-county's unreviewed 81.57
+    ranks = {r["key"]: r["rank"] for r in summary["ranking"]}
+    assert ranks == {"good-county": 1, "weak-town": 1}  # 县 and 镇 are ranked separately
+    assert rows["weak-town"]["score"] > rows["good-county"]["score"]  # confirmed 97.85 > good-county's unreviewed 81.57
     assert "排序:已确认得分从高到低" in (out / "ranking.html").read_text("utf-8")
     # without verdicts good-county ranks first on the confirmed figure
     plain = run_batch([GOOD, WEAK], tmp_path / "plain", backend="python", jobs=1)
