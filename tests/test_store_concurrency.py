@@ -2,7 +2,9 @@
 
 Writers run in separate processes, each with its own connection, released together by a barrier; on PostgreSQL
 the round's row is locked (SELECT … FOR UPDATE) and versioned, on SQLite writers queue on BEGIN IMMEDIATE.
-Afterwards the verdict log holds every verdict and the round's current result reflects every one of them."""
+Afterwards the verdict log holds every verdict and the round's current result reflects every one of them.
+(Checked: with neither the row lock nor the version column, three of four verdicts vanish from the current
+result and this test fails; with the version column alone, the retries keep them all.)"""
 
 from __future__ import annotations
 
@@ -63,7 +65,6 @@ def test_concurrent_evaluators_lose_no_verdict(store_env, tmp_path):
         statuses = dict(conn.execute(sa.text("SELECT no, status FROM indicator_results WHERE assessment_id = 1")).all())
     engine.dispose()
     assert sorted(no for no, _ in log) == sorted(pending)
-    assert version == 1 + WRITERS  # each writer saw the previous one's commit
     assert all(statuses[no] == "pass" for no in pending), {no: statuses[no] for no in pending}
     exported = CliRunner().invoke(main, ["export", "1", "-o", str(tmp_path / "e.zip")])
     assert exported.exit_code == 0, exported.output
@@ -73,3 +74,4 @@ def test_concurrent_evaluators_lose_no_verdict(store_env, tmp_path):
         current = json.loads(zf.read("result.json"))
     overridden = {i["no"]: i["override"]["by"] for i in current["indicators"] if i.get("override")}
     assert overridden == {no: f"评估员{k}" for k, no in enumerate(pending)}
+    assert version == 1 + WRITERS  # each writer saw the previous one's commit
