@@ -31,7 +31,8 @@ def test_batch_store_ranking_and_archive(store_env, tmp_path):
     with open(ranked, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["单位"] for r in rows] == ["青山县人民政府", "柳溪镇人民政府"]
-    assert float(rows[0]["已确认得分"]) > float(rows[1]["已确认得分"]) and rows[0]["排名"] == "1"
+    assert rows[0]["排名"] == rows[1]["排名"] == "1"  # a 县 and a 镇: each unit type ranked on its own
+    assert [r["类型"] for r in rows] == ["县", "镇"]
     summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
     assert {r["unit"] for r in summary["ranking"]} == {"青山县人民政府", "柳溪镇人民政府"}
     assert "8. " in "".join(rows[0].keys())  # category columns
@@ -41,8 +42,10 @@ def test_batch_store_ranking_and_archive(store_env, tmp_path):
     assert "柳溪镇人民政府" in run("ranking", "--region", "示例省示例市青山县").stdout
     assert "共 0 个单位" in run("ranking", "--round", "复核").stdout
     run("ranking", "--rank-by", "high", "-o", tmp_path / "rank.xlsx")
-    ws = openpyxl.load_workbook(tmp_path / "rank.xlsx").active
+    wb = openpyxl.load_workbook(tmp_path / "rank.xlsx")
+    ws = wb.active
     assert ws.cell(1, 1).value == "排名" and ws.max_row == 3
+    assert wb.sheetnames == ["排名", "排名-县", "排名-镇"]
     run("ranking", "-o", tmp_path / "rank.html")
     assert "柳溪镇人民政府" in (tmp_path / "rank.html").read_text(encoding="utf-8")
     # an archived ledger fetched by the hash shown in the report's evidence manifest

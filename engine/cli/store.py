@@ -223,7 +223,7 @@ def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件")
 @db_option
 def ranking_cmd(round_kind, unit_type, region, rank_by, fmt, output: Path | None, db) -> None:
-    """结果库中各单位的横向排名(按所选得分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"""
+    """结果库中各单位的横向排名:各单位类型分别排名(按所选得分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"""
     from engine.batch import write_csv, write_html, write_xlsx
     from engine.store.queries import ranking
 
@@ -243,19 +243,26 @@ def ranking_cmd(round_kind, unit_type, region, rank_by, fmt, output: Path | None
 
     title = "法治政府建设示范创建横向排名" + (f"({round_kind})" if round_kind else "") + f",排名依据:{RANK_BY[rank_by]}"
     if fmt == "table":
-        lines = [f"{title}:共 {len(rows)} 个单位"]
-        for r in rows:
+        lines = [f"{title}:共 {len(rows)} 个单位(各单位类型分别排名)"]
+        for n, r in enumerate(rows):
+            if n == 0 or rows[n - 1]["type"] != r["type"]:
+                lines.append(f"【{r['type']}】")
             lines.append(f"{r['rank']:>4}  {_num(r['score']):>6}  预估 {_num(r['estimate']):>6}  {r['unit']}({r['type']},{r['region']})  "
                          f"{r['kind']} 编号 {r['assessment']}  未达标 {r['failing']} 项  {r['verdict']}")
         write_output("\n".join(lines) + "\n", output)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, list[list]] = {}
+    for r, row in zip(rows, body):
+        groups.setdefault(r["type"], []).append(row)
     if fmt == "csv":
         write_csv(output, header, body)
     elif fmt == "xlsx":
-        write_xlsx(output, [("排名", header, body)])
+        write_xlsx(output, [("排名", header, body),
+                            *[(f"排名-{t}"[:31], header, part) for t, part in groups.items() if len(groups) > 1]])
     else:
-        write_html(output, title, [("排名", header, body)], [f"共 {len(rows)} 个单位。"])
+        intro = [f"共 {len(rows)} 个单位。各单位类型分别排名:县、区、镇、街道、部门之间不作比较。",
+                 "已确认得分:待人工核查的核查项按 0 分计;预估得分:按自动检查得分率估算(非正式结论);得分区间上限:待核查项全部判为通过。"]
+        write_html(output, title, [(f"{t}排名(共 {len(part)} 个单位)", header, part) for t, part in groups.items()], intro)
     click.echo(f"已写入 {output}:{len(rows)} 个单位", err=True)
 
 

@@ -14,6 +14,11 @@ from engine.store.models import Assessment, IndicatorRow, Unit, VerdictLog
 from engine.store.record import get_assessment, get_unit, stored_files
 
 FAILING = ("fail", "partial", "error")
+TYPE_ORDER = ("县", "区", "镇", "街道", "部门")
+
+
+def _type_key(unit_type: str) -> tuple[int, str]:
+    return (TYPE_ORDER.index(unit_type), "") if unit_type in TYPE_ORDER else (len(TYPE_ORDER), unit_type or "")
 ROUND_ORDER = {"自评": 0, "评估": 1, "复核": 2}
 
 
@@ -47,7 +52,8 @@ RANK_BY = {"confirmed": "已确认得分", "estimate": "预估得分", "high": "
 
 def ranking(session: Session, kind: str | None = None, unit_type: str | None = None, region: str | None = None,
             rank_by: str = "confirmed") -> list[dict]:
-    """Each unit's latest round (of ``kind``, or of any kind), ranked by a named figure (``RANK_BY``), ties by name."""
+    """Each unit's latest round (of ``kind``, or of any kind), ranked within its unit type (县, 区, 镇, 街道 and 部门
+    are not compared with each other, as in ``scorecard batch``) by a named figure (``RANK_BY``), ties by name."""
     latest = select(Assessment.unit_id, func.max(Assessment.id).label("aid"))
     if kind:
         latest = latest.where(Assessment.kind == kind)
@@ -70,12 +76,15 @@ def ranking(session: Session, kind: str | None = None, unit_type: str | None = N
              "missing_evidence": int(r[10] or 0), "estimate": r.estimate_score, "high": r.range_high}
             for r in session.execute(q).all()]
     key = {"confirmed": "score", "estimate": "estimate", "high": "high"}[rank_by]
-    rows.sort(key=lambda r: (-(r[key] if r[key] is not None else r["score"]), r["unit"], r["uid"]))
-    rank, prev = 0, None
-    for n, r in enumerate(rows, 1):
-        if r[key] != prev:
-            rank, prev = n, r[key]
-        r["rank"] = rank
+    for r in rows:
+        if r[key] is None:
+            r[key] = r["score"]
+    rows.sort(key=lambda r: (_type_key(r["type"]), -r[key], r["unit"], r["uid"]))
+    pos = 0
+    for n, r in enumerate(rows):
+        same_type = n > 0 and rows[n - 1]["type"] == r["type"]
+        pos = pos + 1 if same_type else 1
+        r["rank"] = rows[n - 1]["rank"] if same_type and rows[n - 1][key] == r[key] else pos
     return rows
 
 
