@@ -18,6 +18,7 @@ import re
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from report_cases import EXAMPLES
 
 from engine.cli import main
 from evidence.codes import CLOSED, code_lists, label_of, shown, to_code
@@ -247,3 +248,21 @@ def test_every_template_filled_with_its_own_example_row_validates(tmp_path, rule
     loaded = load_package(pkg, rules.ledgers)
     assert all(len(ledger.records) == 1 for ledger in loaded.ledgers.values())
     assert len(loaded.ledgers) == len(rules.ledgers.ledgers)
+
+
+def test_a_near_miss_code_is_named_in_the_score_report(tmp_path):
+    """A material type one character short counts for nothing; the report's warnings name the row and the code."""
+    import shutil
+
+    pkg = tmp_path / "county"
+    shutil.copytree(EXAMPLES / "good-county", pkg)
+    docs = pkg / "ledgers" / "documents.csv"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("D-00089,政府新闻发言人制度,", "D-00089,政府新闻发言人制,"),
+                    encoding="utf-8")
+    res = CliRunner().invoke(main, ["score", str(pkg), "-o", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.html")])
+    assert res.exit_code in (0, 3), res.output
+    result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    hits = [w for w in result["warnings"] if "第90行" in w and "材料类型" in w]
+    assert hits and "「政府新闻发言人制度」" in hits[0] and "政府新闻发言人制" in hits[0]
+    assert next(i for i in result["indicators"] if i["no"] == 73)["status"] != "pass"
+    assert "是否为「政府新闻发言人制度」" in (tmp_path / "r.html").read_text(encoding="utf-8")

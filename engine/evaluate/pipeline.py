@@ -5,6 +5,7 @@ evidence intake -> facts -> rules backend (durable_rules or Python) -> check kin
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from engine import __version__
@@ -12,6 +13,7 @@ from engine.evaluate.backends import Backend, get_backend
 from engine.evaluate.checks import Context, evaluate_check
 from engine.evaluate.facts import build_facts
 from engine.evaluate.scoring import score_indicator, summarise
+from engine.evaluate.validate import code_problems
 from engine.evaluate.workdays import package_calendar
 from engine.results import AttachmentFile, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
 from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
@@ -34,6 +36,13 @@ def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | N
     if key not in _COMPILED:
         _COMPILED[key] = compile_rules(catalog, ledgers)
     return _COMPILED[key]
+
+
+def near_miss_warnings(package: EvidencePackage, rules: CompiledRules) -> list[str]:
+    """Rows whose code is a near miss of one the rules use (材料类型 one character short …): they count for nothing,
+    so an item may end as 缺少证据; the report's warnings name the row and the closest code."""
+    return [dataclasses.replace(p, severity="warning").format() for p in code_problems(package, rules)
+            if p.severity == "error"]
 
 
 def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:
@@ -76,7 +85,7 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         summary=summary,
         categories=categories,
         indicators=items,
-        warnings=[p.format() for p in package.warnings] + reference_warnings,
+        warnings=[p.format() for p in package.warnings] + near_miss_warnings(package, rules) + reference_warnings,
         evidence=manifest(package),
     )
 
