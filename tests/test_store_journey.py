@@ -122,7 +122,8 @@ def test_self_assessment_evaluation_rectification_and_review_round(store_env, tm
     rounds = hist["rounds"]
     assert [r["kind"] for r in rounds] == ["自评", "评估", "复核"]
     recheck = json.loads((out / "recheck.json").read_text(encoding="utf-8"))
-    assert rounds[2]["score"] == recheck["summary"]["score"]
+    assert rounds[2]["score"] == recheck["summary"]["score"] > rounds[0]["score"]  # fixing raised the confirmed score
+    assert rounds[2]["estimate"] >= rounds[0]["estimate"] and rounds[2]["range"][0] == rounds[2]["score"]
     assert rounds[1]["score"] == json.loads(run("export", "2", "-o", out / "e.zip") and
                                             zipfile.ZipFile(out / "e.zip").read("result.json"))["summary"]["score"]
     assert rounds[0]["failing"] == 6 and rounds[2]["failing"] < rounds[1]["failing"]
