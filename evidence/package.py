@@ -556,6 +556,49 @@ def period_warnings(unit: UnitInfo, ledgers: dict[str, Ledger], catalog: LedgerC
     return out
 
 
+UNIT_SHEET = "单位信息.xlsx"
+UNIT_ROWS = {"单位名称": "name", "单位类型": "type", "地区": "region", "创建周期开始": "period.start",
+             "创建周期截止": "period.end", "检查日期": "inspection_date"}
+UNIT_LABELS = {"name": "单位名称", "type": "单位类型", "region": "地区", "period": "创建周期", "inspection_date": "检查日期"}
+
+
+def unit_from_sheet(data: bytes, display: str = UNIT_SHEET) -> UnitInfo:
+    """The unit information from ``单位信息.xlsx`` (rows 项目 | 内容, as ``scorecard init`` writes it)."""
+    check_workbook(data, display)
+    wb = open_workbook(data, display)
+    rows = wb.get_sheet_by_index(0).to_python()
+    values: dict = {"period": {}}
+    where: dict[str, int] = {}
+    for r, row in enumerate(rows, start=1):
+        if len(row) < 2:
+            continue
+        key = UNIT_ROWS.get(str(row[0]).strip())
+        value = row[1]
+        if key is None or value in (None, ""):
+            continue
+        if hasattr(value, "date") and callable(value.date):
+            value = value.date()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if key.startswith("period."):
+            values["period"][key.split(".")[1]] = value
+        else:
+            values[key] = str(value).strip() if key in ("name", "type", "region") else value
+        where[key.split(".")[0]] = r
+    try:
+        return UnitInfo.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ())]
+            field = loc[0] if loc else ""
+            label = UNIT_LABELS.get(field, field) + ("开始" if loc[1:2] == ["start"] else "截止" if loc[1:2] == ["end"] else "")
+            problems.append(Problem(display, f"单位信息「{label}」填写有误或缺失", sheet="单位信息", row=where.get(field),
+                                    column="内容", value=None if err.get("input") in (None, {}) else str(err.get("input")),
+                                    expected="单位名称、单位类型(县/区/镇/街道/部门)、创建周期开始与截止日期", code="bad_unit"))
+        raise InputError(problems) from None
+
+
 def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, strict: bool = True) -> EvidencePackage:
     """Load and validate a package. With ``strict`` any error raises ``InputError`` (all problems at once)."""
     root = Path(root)
@@ -580,9 +623,22 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     unit = None
     unit_raw: bytes | None = None
     node = None
-    if not os.path.lexists(unit_path):
-        problems.append(Problem("unit.yaml", f"缺少 unit.yaml(证据包 {root})", code="no_unit",
-                                expected="单位名称、类型、地区、创建周期;可用 scorecard init 生成证据包模板"))
+    sheet_path = root / UNIT_SHEET
+    sheet_unit: UnitInfo | None = None
+    if os.path.lexists(sheet_path):
+        try:
+            sheet_raw = read_bytes(root, sheet_path, UNIT_SHEET, budget=budget)
+            sheet_unit = unit_from_sheet(sheet_raw, UNIT_SHEET)
+        except InputError as exc:
+            if not os.path.lexists(unit_path):
+                problems.extend(exc.problems)
+    if not os.path.lexists(unit_path) and sheet_unit is not None:
+        unit, unit_raw, unit_path = sheet_unit, sheet_raw, sheet_path
+    elif not os.path.lexists(unit_path):
+        if not os.path.lexists(sheet_path):
+            problems.append(Problem("unit.yaml", f"缺少 unit.yaml(证据包 {root})", code="no_unit",
+                                    expected=f"单位名称、类型、地区、创建周期(unit.yaml 或 {UNIT_SHEET});"
+                                             "可用 scorecard init 生成证据包模板"))
     else:
         try:
             unit_raw = read_bytes(root, unit_path, "unit.yaml", budget=budget)
@@ -592,6 +648,12 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
             problems.extend(validation_problems(exc, "unit.yaml", node))
         except InputError as exc:
             problems.extend(exc.problems)
+        if unit is not None and sheet_unit is not None and sheet_unit != unit:
+            differ = [UNIT_LABELS.get(k, k) for k in ("name", "type", "region", "period", "inspection_date")
+                      if getattr(sheet_unit, k) != getattr(unit, k)]
+            problems.append(Problem(UNIT_SHEET, "与 unit.yaml 不一致(" + "、".join(differ) + "),以 unit.yaml 为准",
+                                    severity="warning", code="unit_sheet_differs",
+                                    expected=f"两者一致,或删除 unit.yaml 只保留 {UNIT_SHEET}"))
     ledgers: dict[str, Ledger] = {}
     digest = hashlib.sha256()
     ledger_dir = root / LEDGER_DIR

@@ -324,6 +324,48 @@ def unit_yaml(name: str, unit_type: str, start: dt.date, end: dt.date, region: s
     )
 
 
+def write_unit_sheet(path: Path, name: str, unit_type: str, start: dt.date, end: dt.date, region: str = "") -> None:
+    """``单位信息.xlsx``: the unit information as a sheet (项目 | 内容 | 说明), the same content as unit.yaml.
+
+    The reader uses it when unit.yaml is absent; with both present unit.yaml wins and a difference is a warning."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from evidence.models import UNIT_TYPES
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "单位信息"
+    rows = [("项目", "内容", "说明"), ("单位名称", name, "必填"), ("单位类型", unit_type, "从下拉列表选择"),
+            ("地区", region, "选填,如 示例省示例市"), ("创建周期开始", start, "日期"), ("创建周期截止", end, "日期"),
+            ("检查日期", None, "选填:评估(检查)日期")]
+    widths = (16, 36, 30)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions["ABC"[col - 1]].width = width
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            if value is not None:
+                safe_text(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if r == 1:
+                cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+            if c == 2 and r > 1:
+                cell.protection = Protection(locked=False)
+                if isinstance(value, dt.date) or row[0] == "检查日期":
+                    cell.number_format = "yyyy-mm-dd"
+        ws.row_dimensions[r].height = row_height(
+            (str(v) if v is not None else "", w) for v, w in zip(row, widths))
+    dv = DataValidation(type="list", formula1='"' + ",".join(UNIT_TYPES) + '"', allow_blank=False)
+    dv.error, dv.showErrorMessage = "请从下拉列表选择:" + "、".join(UNIT_TYPES), True
+    ws.add_data_validation(dv)
+    dv.add("B3")
+    _protect(ws)
+    print_setup(ws)
+    wb.save(path)
+
+
 def template_filename(ld: LedgerDef) -> str:
     return f"{ld.title}.xlsx"
 
@@ -337,7 +379,8 @@ def readme(name: str, unit_type: str, start: dt.date, end: dt.date, catalog: Led
         "",
         "## 怎样填写",
         "",
-        "1. `unit.yaml`:核对单位名称、类型、地区和创建周期。",
+        "1. `unit.yaml`(或同样内容的 `单位信息.xlsx`):核对单位名称、类型、地区和创建周期。"
+        "两者都在时以 unit.yaml 为准(不一致时 validate 给出警告);只想用 Excel 填写的,删除 unit.yaml 即可。",
         "2. `ledgers/` 下每个 Excel 文件是一本台账:在第一个工作表第 2 行起逐行填写,每行一条记录。"
         "表头单元格的批注和「填表说明」工作表写明了每列填什么、单位、允许取值和示例;是/否 和取值固定的列有下拉列表。",
         "   不要合并单元格、不要改表头;没有内容的台账保持空表即可。也可以改用 CSV(UTF-8 或 GBK)、YAML,"
@@ -390,6 +433,9 @@ def scaffold(target: Path, name: str, unit_type: str, start: dt.date, end: dt.da
     written = []
     path = target / "unit.yaml"
     path.write_text(unit_yaml(name, unit_type, start, end, region), encoding="utf-8")
+    written.append(path)
+    path = target / "单位信息.xlsx"
+    write_unit_sheet(path, name, unit_type, start, end, region)
     written.append(path)
     lists = code_lists(rules)
     for lname, ld in catalog.ledgers.items():

@@ -266,3 +266,29 @@ def test_a_near_miss_code_is_named_in_the_score_report(tmp_path):
     assert hits and "「政府新闻发言人制度」" in hits[0] and "政府新闻发言人制" in hits[0]
     assert next(i for i in result["indicators"] if i["no"] == 73)["status"] != "pass"
     assert "是否为「政府新闻发言人制度」" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_unit_information_as_a_sheet(tmp_path):
+    """单位信息.xlsx carries what unit.yaml says; unit.yaml wins when both are there (a difference is a warning);
+    without unit.yaml the sheet is read; a wrong entry is located."""
+    pkg = init(tmp_path / "pkg", "街道")
+    sheet = pkg / "单位信息.xlsx"
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["单位信息"]
+    assert [ws.cell(row=r, column=1).value for r in range(2, 8)] == ["单位名称", "单位类型", "地区", "创建周期开始",
+                                                                    "创建周期截止", "检查日期"]
+    assert ws["B3"].value == "街道" and ws.protection.sheet and not ws["B2"].protection.locked
+    assert any(dv.type == "list" and "街道" in dv.formula1 for dv in ws.data_validations.dataValidation)
+    assert load_package(pkg).unit == load_package(pkg).unit  # both read, no warning while they agree
+    assert not [p for p in load_package(pkg).warnings if p.code == "unit_sheet_differs"]
+    ws["B2"] = "东城街道办事处"
+    wb.save(sheet)
+    warned = [p for p in load_package(pkg).warnings if p.code == "unit_sheet_differs"]
+    assert warned and "单位名称" in warned[0].message and load_package(pkg).unit.name == "青山镇人民政府"
+    (pkg / "unit.yaml").unlink()
+    unit = load_package(pkg).unit
+    assert unit.name == "东城街道办事处" and unit.type == "街道" and str(unit.period.end) == "2022-12-31"
+    ws["B3"] = "乡镇府"
+    wb.save(sheet)
+    res = CliRunner().invoke(main, ["validate", str(pkg)])
+    assert res.exit_code == 2 and "单位信息.xlsx 工作表「单位信息」 第3行" in res.output and "单位类型" in res.output

@@ -53,6 +53,7 @@ def workbooks(tmp_path_factory) -> dict[str, Path]:
         "--period-end", "2022-12-31")
     for path in sorted((base / "pkg" / "ledgers").glob("*.xlsx")):
         books[f"模板 {path.stem}"] = path
+    books["单位信息"] = base / "pkg" / "单位信息.xlsx"
     for name, path in books.items():
         assert path.is_file(), name
     # one LibreOffice run converts them all (each file copied under an ASCII name first)
