@@ -160,3 +160,126 @@ def test_d4_validate_flags_a_plain_one(tmp_path, rules):
     assert res.exit_code == 0
     flagged = [line for line in res.output.splitlines() if "100%" in line and "1%" in line]
     assert len(flagged) == 1 and "第2行" in flagged[0]  # the plain 1 only, not the written 100%
+
+
+# ---------------------------------------------------------------- D6: 31 any form of hearing the public counts
+
+
+def _decision(n: int, **fields) -> dict:
+    base = {"decision_id": f"MD-{n:03d}", "decided_date": dt.date(2021, 6, 1)}
+    return base | fields
+
+
+def test_d6_a_hearing_counts_and_the_30_days_apply_to_comment_periods_only(tmp_path, rules):
+    heard = [_decision(1, confidential=False, public_comment=False, public_heard=True, feedback_published=True)]
+    result = score_records(tmp_path / "a", rules, {"major_decisions": heard})
+    assert find_check(result, 31, id="public_participation_rate").status == "pass"  # audit E6: failed
+    assert find_check(result, 31, id="comment_period").status != "fail"
+    silent = [_decision(1, confidential=False, public_comment=False, public_heard=False, feedback_published=True)]
+    assert find_check(score_records(tmp_path / "b", rules, {"major_decisions": silent}), 31,
+                      id="public_participation_rate").status == "fail"
+
+
+# ---------------------------------------------------------------- D7: 49 each case against its own limit, once
+
+
+def test_d7_a_late_licence_is_deducted_once(tmp_path, rules):
+    # 27 working days after the decision: late for 7 days, would also be late for 20 — counted once (audit E5: 1.0/2)
+    late = {"case_id": "EC-1", "agency": "县市场监督管理局", "category": "行政许可", "decision_date": dt.date(2023, 9, 28),
+            "publicity_date": dt.date(2023, 11, 8)}
+    on_time = {"case_id": "EC-2", "agency": "县市场监督管理局", "category": "行政检查", "decision_date": dt.date(2023, 9, 28),
+               "publicity_date": dt.date(2023, 10, 9)}
+    result = score_records(tmp_path, rules, {"enforcement_cases": [late, on_time]},
+                           period={"start": "2023-01-01", "end": "2023-12-31"})
+    assert find_check(result, 49, id="license_penalty_within_7").violations == 1
+    assert find_check(result, 49, id="publicity_within_20").status == "pass"  # EC-1 is not measured against 20 days
+    assert item(result, 49).earned == pytest.approx(1.5)
+
+
+# ---------------------------------------------------------------- D11, D13, D21: document presence and counts
+
+
+def _doc(n: int, doc_type: str, date: dt.date, published: bool = True) -> dict:
+    return {"doc_id": f"D-{n:03d}", "type": doc_type, "title": doc_type, "date": date, "published": published}
+
+
+def test_d11_both_license_reforms_are_required(tmp_path, rules):
+    one = score_records(tmp_path / "a", rules, {"documents": [_doc(1, "证照分离改革实施方案", dt.date(2021, 3, 1))]})
+    assert find_check(one, 5, id="multi_license_reform").status == "missing_evidence"
+    both = score_records(tmp_path / "b", rules, {"documents": [_doc(1, "证照分离改革实施方案", dt.date(2021, 3, 1)),
+                                                              _doc(2, "多证合一改革实施方案", dt.date(2020, 3, 1))]})
+    assert find_check(both, 5, id="license_reform").status == find_check(both, 5, id="multi_license_reform").status == "pass"
+
+
+def test_d13_one_risk_report_per_assessed_decision(tmp_path, rules):
+    decisions = [_decision(i, risk_assessment=True) for i in range(1, 4)]
+    reports = [_doc(i, "重大行政决策风险评估报告", dt.date(2021, 5, i)) for i in range(1, 3)]
+    short = score_records(tmp_path / "a", rules, {"major_decisions": decisions, "documents": reports})
+    assert find_check(short, 34, id="risk_report").status == "fail"  # 2 reports for 3 decisions (one passed before)
+    enough = score_records(tmp_path / "b", rules, {"major_decisions": decisions,
+                                                    "documents": reports + [_doc(3, "重大行政决策风险评估报告", dt.date(2021, 5, 9))]})
+    assert find_check(enough, 34, id="risk_report").status == "pass"
+
+
+def test_d21_a_catalogue_in_force_before_the_period_counts(tmp_path, rules):
+    result = score_records(tmp_path, rules, {"documents": [_doc(1, "政府购买公共服务目录", dt.date(2019, 6, 1))]})
+    assert find_check(result, 18, id="purchase_catalog_published").status == "pass"
+
+
+# ---------------------------------------------------------------- D18, D19, D20: the missing clauses
+
+
+def test_d18_enforcement_cases_must_inform_the_party(tmp_path, rules):
+    case = {"case_id": "EC-1", "agency": "县市场监督管理局", "category": "行政检查", "decision_date": dt.date(2021, 4, 1),
+            "officers": 2, "certificate_shown": True, "informed": False}
+    result = score_records(tmp_path, rules, {"enforcement_cases": [case]})
+    check = find_check(result, 47, id="informed_rate")
+    assert check.status == "fail" and [e.id for e in check.evidence] == ["EC-1"]
+
+
+def test_d19_review_must_be_completed_before_the_decision(tmp_path, rules):
+    late = _decision(1, decided_date=dt.date(2021, 6, 1), legality_reviewed=True, legality_submitted=dt.date(2021, 5, 1),
+                     legality_completed=dt.date(2021, 6, 2), legality_result="合法")
+    result = score_records(tmp_path / "a", rules, {"major_decisions": [late]})
+    assert find_check(result, 35, id="reviewed_before_decision").status == "fail"
+    same_day = late | {"legality_completed": dt.date(2021, 6, 1)}
+    result = score_records(tmp_path / "b", rules, {"major_decisions": [same_day]})
+    assert find_check(result, 35, id="reviewed_before_decision").status == "pass"
+
+
+def test_d20_annual_report_copied_to_the_justice_office(tmp_path, rules):
+    report = {"report_id": "R-1", "report_type": "行政执法统计年报", "subject_year": 2021, "published_date": dt.date(2022, 1, 20),
+              "reported_to_government": True, "copied_to_justice_office": False}
+    result = score_records(tmp_path, rules, {"annual_reports": [report]})
+    assert find_check(result, 48, id="annual_report_submitted").status == "pass"
+    assert find_check(result, 48, id="annual_report_copied").status == "fail"
+
+
+# ---------------------------------------------------------------- D23, D26: one reading of 动态; minutes
+
+
+def test_d23_dynamic_lists_need_one_update_in_the_period_not_one_a_year(tmp_path, rules):
+    once = [_doc(1, "政务公开事项清单", dt.date(2021, 7, 1)), _doc(2, "行政执法主体清单", dt.date(2021, 7, 1))]
+    result = score_records(tmp_path / "a", rules, {"documents": once})
+    assert find_check(result, 72, id="disclosure_list_updated").status == "pass"  # per year before: 2022 failed
+    stale = [_doc(1, "政务公开事项清单", dt.date(2019, 7, 1)), _doc(2, "行政执法主体清单", dt.date(2019, 7, 1))]
+    result = score_records(tmp_path / "b", rules, {"documents": stale})
+    assert find_check(result, 72, id="disclosure_list_updated").status != "pass"
+    assert find_check(result, 46, id="enforcement_subjects_published").status != "pass"  # standing list passed before
+
+
+def test_d26_a_department_proves_collective_discussion_with_its_own_minutes(tmp_path, rules):
+    minutes = [_doc(1, "部门领导班子会议纪要", dt.date(2021, 7, 1), published=False)]
+    result = score_records(tmp_path, rules, {"documents": minutes}, type="部门")
+    assert find_check(result, 37, id="meeting_minutes").status == "pass"
+
+
+# ---------------------------------------------------------------- D24: confidential decisions go to the reviewer
+
+
+def test_d24_confidential_decisions_are_gathered_for_review(tmp_path, rules):
+    decisions = [_decision(1, confidential=True), _decision(2, confidential=False)]
+    result = score_records(tmp_path, rules, {"major_decisions": decisions})
+    review = find_check(result, 30, id="disclosure_service_review")
+    assert [e.id for e in review.evidence if e.ledger == "major_decisions"] == ["MD-001"]
+    assert "依法不予公开" in review.message

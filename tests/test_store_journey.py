@@ -35,13 +35,13 @@ def fix_package(pkg):
     """The unit rectifies two findings: ND-00002 now has its legality review, E-00001 was announced in time."""
     nd = pkg / "ledgers" / "normative_documents.csv"
     text = nd.read_text(encoding="utf-8")
-    old = "ND-00002,文件名称ND-00002,2022-05-01,是,是,是,是,是,否,"
+    old = "ND-00002,文件名称ND-00002,2022-02-28,是,是,是,是,是,否,"
     assert old in text
-    nd.write_text(text.replace(old, "ND-00002,文件名称ND-00002,2022-05-01,是,是,是,是,是,是,"), encoding="utf-8")
+    nd.write_text(text.replace(old, "ND-00002,文件名称ND-00002,2022-02-28,是,是,是,是,是,是,"), encoding="utf-8")
     em = pkg / "ledgers" / "emergencies.csv"
     text = em.read_text(encoding="utf-8")
-    assert "2021-03-03 15:15" in text
-    em.write_text(text.replace("2021-03-03 15:15", "2021-03-03 12:00", 1), encoding="utf-8")
+    assert "2021-11-29 23:15" in text
+    em.write_text(text.replace("2021-11-29 23:15", "2021-11-29 17:00", 1), encoding="utf-8")
 
 
 def test_self_assessment_evaluation_rectification_and_review_round(store_env, tmp_path):

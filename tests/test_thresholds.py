@@ -109,7 +109,9 @@ def test_48_annual_report_by_jan31(tmp_path, rules, published, expected):
     (D(2023, 11, 2), "publicity_within_20", "fail"),
 ])
 def test_49_publicity_working_days(tmp_path, rules, published, check, expected):
-    rows = [{"decision_date": D(2023, 9, 28), "publicity_date": published, "category": "行政处罚"}]
+    # each case against its own limit (audit D7): the 20-day rule is for categories other than 许可/处罚
+    category = "行政处罚" if check == "license_penalty_within_7" else "行政检查"
+    rows = [{"decision_date": D(2023, 9, 28), "publicity_date": published, "category": category}]
     res = status(tmp_path, rules, {"enforcement_cases": rows}, 49, check, period={"start": "2023-01-01", "end": "2023-12-31"})
     assert res.status == expected
 
