@@ -283,3 +283,16 @@ def test_d24_confidential_decisions_are_gathered_for_review(tmp_path, rules):
     review = find_check(result, 30, id="disclosure_service_review")
     assert [e.id for e in review.evidence if e.ledger == "major_decisions"] == ["MD-001"]
     assert "依法不予公开" in review.message
+
+
+# ---------------------------------------------------------------- D17: an attestation must postdate what it certifies
+
+
+@pytest.mark.parametrize("signed, status", [(dt.date(2019, 1, 1), "missing_evidence"), (dt.date(2022, 6, 30), "missing_evidence"),
+                                            (dt.date(2022, 12, 31), "pass"), (dt.date(2023, 2, 1), "pass")])
+def test_d17_attestation_dated_before_the_period_end_does_not_count(tmp_path, rules, signed, status):
+    att = [{"attestation_id": "AT-1", "subject": "no_leadership_crime", "statement": "创建周期内领导班子成员无严重违法犯罪",
+            "signed_by": "县政府办公室", "date": signed}]
+    result = score_records(tmp_path, rules, {"attestations": att})
+    check = find_check(result, 82, id="no_leadership_crime")
+    assert check.status == status  # audit E8: one dated 2019-01-01 passed

@@ -69,7 +69,20 @@ class Context:
         return out
 
     def attested(self, pred: int | None) -> list[int]:
-        return self.matched(pred) if self.ledger("attestations") is not None else []
+        """Attestations that count: dated on or after the end of the creation period they certify (audit D17);
+        one signed before the period ended cannot speak for the rest of it."""
+        ledger = self.ledger("attestations")
+        if ledger is None:
+            return []
+        end = self.period.end
+        return [i for i in self.matched(pred) if (d := ledger.records[i].get("date")) is not None and _day(d) >= end]
+
+    def attested_too_early(self, pred: int | None) -> list[int]:
+        ledger = self.ledger("attestations")
+        if ledger is None:
+            return []
+        valid = set(self.attested(pred))
+        return [i for i in self.matched(pred) if i not in valid]
 
     def _date_field(self, ledger: Ledger, spec: YearSpec | None) -> str | None:
         return spec.field if spec else self.rules.ledgers.ledgers[ledger.name].date_field
@@ -161,6 +174,10 @@ class Context:
             for i in order
         ]
         return out, len(indices)
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def pct(x: float) -> str:
@@ -580,6 +597,13 @@ def check_no_incident(cc: CompiledCheck, ctx: Context) -> CheckResult:
                        evidence=evidence, evidence_total=total)
     attest = ctx.attested(cc.attest)
     if not attest:
+        early = ctx.attested_too_early(cc.attest)
+        if early:
+            att = ctx.ledger("attestations")
+            evidence, total = ctx.cite(att, early, lambda i: f"说明日期 {att.records[i].get('date')}")
+            return _result(cc, "missing_evidence", actual="情况说明日期早于创建周期截止日", required="创建周期内未发生,并出具"
+                           f"创建周期截止日({ctx.period.end.isoformat()})以后的情况说明", evidence=evidence, evidence_total=total,
+                           message=f"事项代码 {c.attestation} 的情况说明早于创建周期截止日,不能证明整个创建周期;请重新出具")
         return _result(cc, "missing_evidence", actual="台账无记录,但未出具情况说明", required="创建周期内未发生,并出具情况说明",
                        message=f"请在情况说明中出具事项代码为 {c.attestation} 的书面说明")
     att = ctx.ledger("attestations")
