@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import batch, indicators, intake, rectify, review, score, store, synth
+from engine.cli import batch, indicators, intake, rectify, review, score, store, synth, web
 from engine.cli.options import ScorecardGroup
 from engine.cli.zh import add_examples, install
 
@@ -24,6 +24,6 @@ for command in (indicators.indicators, indicators.format_doc, indicators.codes, 
                 score.score_cmd, rectify.rectify_cmd, review.review_sheet, review.diff_cmd, review.profiles_cmd,
                 batch.batch_cmd, synth.synth_cmd):
     main.add_command(command)
-for command in store.COMMANDS:
+for command in (*store.COMMANDS, *web.COMMANDS):
     main.add_command(command)
 add_examples(main)

@@ -6,6 +6,8 @@ engine and session, schema version check; SQLite file by default, PostgreSQL by 
 (Alembic environment and revisions, shipped as package data), ``archive`` (佐证归档: files kept by SHA-256),
 ``record`` (store a scored round, record verdicts, reproduce a round), ``tracking`` (rectification items:
 created from an 评估 round, closed by a 复核 round, overdue by date) and ``queries`` (history, ranking, export).
-May import ``engine.batch`` (table writers), ``engine.output``, ``engine.review``, ``engine.evaluate``,
-``engine.rules``, ``evidence`` and the foundations; only ``engine.cli`` (and a web face) import it.
+``accounts`` (web accounts: roles, scopes, argon2 password hashes, the session key) and ``workspace``
+(the web workspace's read queries). May import ``engine.batch`` (table writers), ``engine.output``,
+``engine.review``, ``engine.evaluate``, ``engine.rules``, ``evidence`` and the foundations; only ``engine.cli``
+and ``engine.web`` import it.
 """

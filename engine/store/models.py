@@ -222,3 +222,32 @@ class RectificationNote(Base):
     status_from: Mapped[str | None] = mapped_column(String(10), nullable=True)
     status_to: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
+
+
+# ---- revision 0004: accounts of the web workspace (engine.store.accounts)
+
+
+class User(Base):
+    """A web account: admin (管理员), evaluator (评估人员, with scopes) or unit (单位用户, with its unit's uid)."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'evaluator', 'unit')", name="role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    unit_uid: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Setting(Base):
+    """Server settings kept in the database (e.g. the key that signs session cookies)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
