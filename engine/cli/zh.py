@@ -141,6 +141,17 @@ EXAMPLES: dict[str, list[str]] = {
     "review import": ["scorecard review import 1 核查表.xlsx --db scorecard.db"],
     "review export": ["scorecard review export 1 -o 核查表.xlsx --db scorecard.db"],
     "rectify-item": ["scorecard rectify-item 12 --status 整改中 --responsible 张三 --note 已起草制度 --db scorecard.db"],
+    "serve": ["scorecard db init && scorecard serve --demo",
+              "scorecard serve --db postgresql+psycopg://user@localhost/scorecard --archive /srv/佐证归档 --port 8000"],
+    "user": ["scorecard user add zhang --role 评估人员 --scope 示例省 --name 张三",
+             "scorecard user add qingshan --role 单位用户 --unit 示例省示例市/青山县人民政府"],
+    "user add": ["scorecard user add zhang --role 评估人员 --scope 示例省 --name 张三",
+                 "scorecard user add qingshan --role 单位用户 --unit 示例省示例市/青山县人民政府",
+                 "echo 新密码123456 | scorecard user add admin --role 管理员 --password-stdin"],
+    "user passwd": ["scorecard user passwd zhang"],
+    "user disable": ["scorecard user disable zhang"],
+    "user enable": ["scorecard user enable zhang"],
+    "user list": ["scorecard user list --db scorecard.db"],
 }
 
 
