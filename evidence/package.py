@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
@@ -96,6 +97,7 @@ def _read_csv(data: bytes, rel: str) -> tuple[list[str], Iterator[tuple[int, lis
 def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
     width = 0
     line = 0
+    first = 1
     try:
         for cells in reader:
             first, line = line + 1, reader.line_num
@@ -111,6 +113,11 @@ def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
                             expected="单元格中的双引号成对出现(内容中的双引号写成两个)", code="csv_quote"))
             yield cells
     except csv.Error as exc:
+        start = line + 1  # the line the failing record began on
+        if reader.line_num > start:
+            raise InputError(Problem(rel, f"CSV 格式错误:引号未闭合,第 {start} 行开始的单元格一直延续到第 {reader.line_num} 行"
+                                     f"({exc})", row=start, expected="单元格中的双引号成对出现(内容中的双引号写成两个)",
+                                     code="csv_quote")) from None
         raise InputError(Problem(rel, f"CSV 格式错误:{exc}", row=reader.line_num, expected="逗号分隔、双引号成对的 CSV",
                                  code="csv")) from None
 
@@ -118,14 +125,20 @@ def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
 def _read_structured(raw: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     if rel.lower().endswith(".json"):
         try:
-            data = json.loads(decode_text(raw, rel))
+            data = json.loads(decode_text(raw, rel), parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError(Problem(rel, f"JSON 语法错误:{exc.msg}", row=exc.lineno, code="json")) from None
+        except ValueError as exc:
+            raise InputError(Problem(rel, f"JSON 内容错误:{exc}", code="json")) from None
+        except RecursionError:
+            raise InputError(Problem(rel, "JSON 嵌套层数过深", code="json")) from None
         node = None
     else:
         data, node = parse_yaml_bytes(raw, rel)
     if isinstance(data, dict) and "records" in data:
         data = data["records"]
+        if isinstance(node, yaml.MappingNode):  # the documented `records:` form: lines come from the list node
+            node = next((v for k, v in node.value if getattr(k, "value", None) == "records"), None)
     if data is None:
         raise InputError(Problem(rel, "文件为空", expected="记录列表(每条记录为 字段: 值)", code="empty"))
     if not isinstance(data, list):
@@ -138,11 +151,16 @@ def _read_structured(raw: bytes, rel: str) -> tuple[list[str], list[tuple[int, l
                     headers.append(str(key))
     rows = []
     for index, item in enumerate(data):
-        line = node.value[index].start_mark.line + 1 if node is not None and hasattr(node, "value") else index + 1
+        line = (node.value[index].start_mark.line + 1 if isinstance(node, yaml.SequenceNode) and index < len(node.value)
+                else index + 1)
         if not isinstance(item, dict):
             raise InputError(Problem(rel, "记录应为 字段: 值 的映射", row=line, code="shape"))
         rows.append((line, [item.get(h, item.get(_orig_key(item, h))) for h in headers]))
     return headers, rows
+
+
+def _no_constant(name: str):
+    raise ValueError(f"不允许 {name}(非有限数字)")
 
 
 def _orig_key(item: dict, header: str):
@@ -667,9 +685,13 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
         problems.append(Problem(LEDGER_DIR + "/", "缺少台账目录 ledgers/", severity="warning", code="no_ledgers"))
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if path.name.startswith((".", "~$")) or (path.is_dir() and not path.is_symlink()):
-            continue
         suffix = path.suffix.lower()
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if suffix in READERS or suffix in WORKBOOK_SUFFIXES:
+                problems.append(Problem(rel, "是目录,不是台账文件", expected="台账文件(.csv/.xlsx/.yaml/.json)", code="not_a_file"))
+            continue
         if suffix not in READERS and suffix not in WORKBOOK_SUFFIXES:
             problems.append(Problem(rel, "不支持的台账文件类型,已忽略", severity="warning",
                                     expected="、".join((*READERS, *WORKBOOK_SUFFIXES)), code="unknown_file"))

@@ -278,5 +278,5 @@ def tailor(catalog: Catalog, profile: str | Path | None) -> TailoredCatalog:
 def _display(path: Path) -> str:
     try:
         return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return str(path)
