@@ -569,13 +569,24 @@ def _status(no: int, check: str | None = None) -> Callable[[Path], str]:
     return get
 
 
-for n, (text, passes) in enumerate((("2021-12-10T10:00:00Z", False), ("2021-12-10 10:00+00:00", False),
-                                    ("2021-12-10 06:15:00Z", True), ("2021-12-10 14:15+08:00", True),
-                                    ("2021-12-10 03:00-05:00", False), ("2021-12-10 01:00-05:00", True), ("2021-12-10 14:15 UTC+8", True))):
-    def check(d: Path, o: str, e: str, passes=passes) -> None:
-        assert _status(73, "first_release_5h")(d) == ("pass" if passes else "fail")
+def _release_at(hours_after: float, offset_hours: int, suffix: str) -> Callable[[Path], None]:
+    """First release ``hours_after`` the event of row 1 (its time read as Beijing time), written in another zone."""
+    def go(d: Path) -> None:
+        import csv
+        import datetime as dt
 
-    case(f"time_zone_{n}", (4,), ("C21", "Y42"), set_cell(TIMES, 1, 4, text), S, exit=(0, 1, 3), check=check)
+        lines = (d / TIMES).read_text(encoding="utf-8-sig").splitlines()
+        event = dt.datetime.strptime(next(csv.reader([lines[1]]))[3], "%Y-%m-%d %H:%M")
+        shown = event + dt.timedelta(hours=hours_after) - dt.timedelta(hours=8) + dt.timedelta(hours=offset_hours)
+        set_cell(TIMES, 1, 4, shown.strftime("%Y-%m-%dT%H:%M:%S") + suffix)(d)
+    return go
+
+
+for n, (hours, offset, suffix) in enumerate(((8.75, 0, "Z"), (8.75, 0, "+00:00"), (4, 0, "Z"), (4, 8, "+08:00"),
+                                              (6.5, -5, "-05:00"), (3, -5, "-05:00"), (4.5, 8, " UTC+8"))):
+    def check(d: Path, o: str, e: str, passes=hours <= 5) -> None:
+        assert _status(73, "first_release_5h")(d) == ("pass" if passes else "fail")
+    case(f"time_zone_{n}", (4,), ("C21", "Y42"), _release_at(hours, offset, suffix), S, exit=(0, 1, 3), check=check)
 
 # ------------------------------------------------------------------ 5 / 7 / 8 / 9: unit.yaml and YAML/JSON ledgers
 
