@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import EXIT_BELOW, write_output
-from engine.store.models import ROUND_KINDS
+from engine.store.vocabulary import ROUND_KINDS
 from evidence.models import UNIT_TYPES
 
 db_option = click.option("--db", "db", envvar="SCORECARD_DB", default=None, metavar="路径或URL",

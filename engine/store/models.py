@@ -26,9 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql import true
 
-ROUND_KINDS = ("自评", "评估", "复核")
-ITEM_STATUSES = ("待整改", "整改中", "已整改", "已销号", "逾期")
-OPEN_STATUSES = ("待整改", "整改中", "逾期")
+from engine.store.vocabulary import ITEM_STATUSES, OPEN_STATUSES, ROUND_KINDS  # noqa: F401 (re-exported)
+
 FILE_ROLES = ("package", "rules", "profile", "waivers")
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
