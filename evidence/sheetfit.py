@@ -38,3 +38,13 @@ def row_height(cells: Iterable[tuple[object, float]], font_pt: float = 10.0, min
     """Height in points for a row of (value, column width) pairs; ``None`` values take one line."""
     lines = max((lines_needed("" if value is None else str(value), width) for value, width in cells), default=1)
     return max(minimum, round(lines * font_pt * LINE_FACTOR + PAD_PT, 1))
+
+
+def print_setup(ws) -> None:
+    """A4 landscape, one page wide, header row repeated, page numbers (LibreOffice and Excel both honour these)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"

@@ -21,7 +21,7 @@ from engine.errors import InputError, Problem
 from engine.yamlio import read_yaml
 from evidence.codes import CLOSED, code_lists, shown
 from evidence.schema import FieldDef, LedgerCatalog, LedgerDef
-from evidence.sheetfit import display_width, row_height
+from evidence.sheetfit import display_width, print_setup, row_height
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -298,16 +298,6 @@ def _protect(ws) -> None:
     prot.sheet = True
     for name in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort", "autoFilter"):
         setattr(prot, name, False)
-
-
-def print_setup(ws) -> None:
-    """A4 landscape, one page wide, header row repeated, page numbers."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
 
 def unit_yaml(name: str, unit_type: str, start: dt.date, end: dt.date, region: str = "") -> str:

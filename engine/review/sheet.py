@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from engine.errors import InputError, Problem
 from engine.results import STATUS_ZH, ScoreResult
 from engine.review.verdicts import LocatedVerdict, Verdict
-from evidence.sheetfit import row_height
+from evidence.sheetfit import print_setup, row_height
 
 SHEET = "人工核查"
 COLUMNS = [
@@ -104,10 +104,10 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
     ws.row_dimensions[1].height = row_height((title, width) for _, title, width in COLUMNS)
     for col in range(1, len(COLUMNS) + 1):
         ws.cell(row=1, column=col).alignment = Alignment(wrap_text=True, vertical="center")
-    _print_setup(ws)
+    print_setup(ws)
     info = wb.create_sheet("说明")
     info.column_dimensions["A"].width = 100
-    _print_setup(info)
+    print_setup(info)
     for r, line in enumerate([
         f"单位:{result.unit.name}",
         f"规则版本:{result.run.rules_edition};剪裁方案:{result.run.profile}({result.run.profile_digest or ''})",
@@ -123,16 +123,6 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
 
     write_atomic(path, writer=wb.save)
     return len(rows)
-
-
-def _print_setup(ws) -> None:
-    """A4 landscape, one page wide, header row repeated, page numbers (LibreOffice and Excel both honour these)."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
 
 def _text(cell, value: str) -> None:
