@@ -67,15 +67,12 @@ def store_scored(package: Path, scored, rules, rules_dir: Path, profile: str, *,
     verdicts = load_verdicts(list(review_files))[0] if review_files else []
     url = resolve_url(db)
     check_location(url, archive_for(url, archive), Path(package))  # before an SQLite file could be created
-    store = open_store(db, archive, create=True)
-    try:
+    with open_store(db, archive, create=True) as store:
         rin = RoundInput(package=Path(package), scored=scored, rules_dir=Path(rules_dir),
                          profile_file=resolve_profile(profile) if profile else None, kind=kind or "自评",
                          assessor=assessor, uid=uid, parent=parent, register=register, verdicts=verdicts,
                          waiver_files=tuple(Path(p) for p in waiver_files), as_of=as_of)
         aid, result = record_round(store, rin, rules.catalog)
-    finally:
-        store.dispose()
     click.echo(f"已存入结果库 {store.shown}:评估编号 {aid}({rin.kind})", err=True)
     return aid, result
 
@@ -175,12 +172,9 @@ def history_cmd(unit: str, fmt: str, db) -> None:
     """列出一个单位历次评估(自评、评估、复核)的得分与结论。UNIT 为单位编号(地区/名称)或名称。"""
     from engine.store.queries import history
 
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.session() as session:
             u, rows = history(session, unit)
-    finally:
-        store.dispose()
     if fmt == "json":
         click.echo(json.dumps({"unit": {"uid": u.uid, "name": u.name, "type": u.type, "region": u.region},
                                "rounds": rows}, ensure_ascii=False, indent=2, default=str))
@@ -227,12 +221,9 @@ def ranking_cmd(round_kind, unit_type, region, rank_by, fmt, output: Path | None
     from engine.batch import write_csv, write_html, write_xlsx
     from engine.store.queries import ranking
 
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.session() as session:
             rows = ranking(session, round_kind, unit_type, region, rank_by)
-    finally:
-        store.dispose()
     header, body = ranking_rows(rows)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output else "table")
     if fmt not in ("table", "csv", "xlsx", "html"):
@@ -277,12 +268,9 @@ def export_cmd(assessment: str, output: Path, db) -> None:
     """导出一次评估:结果 JSON、评估报告(Markdown、HTML)、证据清单与归档文件摘要、核查结论记录,打包为 zip。"""
     from engine.store.queries import export
 
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.session() as session:
             export(session, assessment, output)
-    finally:
-        store.dispose()
     click.echo(f"已写入 {output}", err=True)
 
 
@@ -296,11 +284,8 @@ def reproduce_cmd(assessment: str, output: Path | None, backend: str, db, archiv
     """用归档的证据文件、规则与核查结论重新评分,核对与入库结果是否逐字节一致(一致退出码 0,不一致 1)。"""
     from engine.store.record import reproduce
 
-    store = _open(db, archive)
-    try:
+    with _open(db, archive) as store:
         stored, again = reproduce(store, assessment, backend)
-    finally:
-        store.dispose()
     if output is not None:
         write_output(again, output)
     if stored == again:
@@ -334,11 +319,8 @@ def review_import(assessment: str, files: tuple[Path, ...], db, archive) -> None
     from engine.store.record import record_verdicts
 
     verdicts, _ = load_verdicts(list(files))
-    store = _open(db, archive)
-    try:
+    with _open(db, archive) as store:
         result = record_verdicts(store, assessment, verdicts)
-    finally:
-        store.dispose()
     s = result.summary
     click.echo(f"评估 {assessment}:已记录 {len(verdicts)} 条核查结论;总分 {s.score:g}/{s.total_points:g},{s.verdict}", err=True)
 
@@ -356,15 +338,12 @@ def review_export(assessment: str, output: Path, db) -> None:
     from engine.store.models import VerdictLog
     from engine.store.record import _located, get_assessment
 
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.session() as session:
             a = get_assessment(session, assessment)
             result = ScoreResult.model_validate_json(a.current_json)
             log = session.scalars(select(VerdictLog).where(VerdictLog.assessment_id == a.id).order_by(VerdictLog.id)).all()
             located = _located(list(log))
-    finally:
-        store.dispose()
     if output.suffix.lower() == ".xlsx":
         from engine.review.sheet import write_sheet
 
@@ -394,14 +373,11 @@ def rectify_item_cmd(item: int, status, responsible, deadline, note, evidence, a
     """更新一项整改事项:责任人、整改时限、进展、佐证、状态(已整改的事项由评估人员销号)。"""
     from engine.store.tracking import effective_status, update_item
 
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.transaction() as session:
             it = update_item(session, item, author=author, status=status, responsible=responsible,
                              deadline=deadline.date() if deadline else None, note=note, evidence=evidence)
             shown = effective_status(it)
-    finally:
-        store.dispose()
     click.echo(f"整改事项 {item}:{shown}", err=True)
 
 
@@ -447,13 +423,10 @@ def rectify_from_store(db, unit: str | None, lead_unit: str | None, split: Path 
 
     if import_file is not None:
         return import_tracking(db, import_file, author)
-    store = _open(db)
-    try:
+    with _open(db) as store:
         with store.session() as session:
             u = get_unit(session, unit) if unit else None
             items = list_items(session, u, lead_unit, open_only)
-    finally:
-        store.dispose()
     groups: dict[str, list[dict]] = {}
     for r in items:
         groups.setdefault(r["lead_unit"], []).append(r)
@@ -542,13 +515,10 @@ def archive_file_cmd(sha256: str, output: Path, db, archive) -> None:
     from engine.store.archive import Archive
     from engine.store.record import store_problem
 
-    store = _open(db, archive)
-    try:
+    with _open(db, archive) as store:
         if store.archive_dir is None:
             raise store_problem("PostgreSQL 结果库需要指定佐证归档目录", "--archive 目录,或环境变量 SCORECARD_ARCHIVE", "no_archive")
         data = Archive(store.archive_dir).get(sha256.strip().lower())
-    finally:
-        store.dispose()
     write_atomic(output, data)
     click.echo(f"已写入 {output}({len(data)} 字节)", err=True)
 

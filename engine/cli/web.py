@@ -70,14 +70,11 @@ def user_add(username, role, unit_uid, scopes, display_name, password_stdin, db)
     from engine.store.db import open_store
 
     password = _password(password_stdin)
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         with store.transaction() as session:
             user = accounts.add_user(session, username, password, role, unit_uid=unit_uid, scopes=list(scopes),
                                      display_name=display_name)
             label = accounts.ROLE_ZH[user.role]
-    finally:
-        store.dispose()
     click.echo(f"已建立账号「{username}」({label})", err=True)
 
 
@@ -91,12 +88,9 @@ def user_passwd(username, password_stdin, db) -> None:
     from engine.store.db import open_store
 
     password = _password(password_stdin)
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         with store.transaction() as session:
             accounts.set_password(session, username, password)
-    finally:
-        store.dispose()
     click.echo(f"已修改账号「{username}」的密码", err=True)
 
 
@@ -104,12 +98,9 @@ def _set_active(username: str, db, active: bool) -> None:
     from engine.store import accounts
     from engine.store.db import open_store
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         with store.transaction() as session:
             accounts.set_active(session, username, active)
-    finally:
-        store.dispose()
     click.echo(f"账号「{username}」已{'启用' if active else '停用'}", err=True)
 
 
@@ -136,15 +127,12 @@ def user_list(db) -> None:
     from engine.store import accounts
     from engine.store.db import open_store
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         with store.session() as session:
             for u in accounts.list_users(session):
                 where = u.unit_uid or "、".join(u.scopes or []) or "全部"
                 state = "正常" if u.active else "已停用"
                 click.echo(f"{u.username}\t{u.display_name}\t{accounts.ROLE_ZH[u.role]}\t{where}\t{state}")
-    finally:
-        store.dispose()
 
 
 COMMANDS = (serve_cmd, user_group)

@@ -128,6 +128,12 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.dispose()
+
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
     """(alembic revision, whether the database has any tables)."""
