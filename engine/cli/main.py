@@ -14,8 +14,17 @@ from engine.cli.zh import add_examples, install
 install()  # click's frame and errors in Chinese
 
 
+def _no_cache(ctx, param, value):
+    if value:
+        from engine.rules import cache
+
+        cache.disable()
+
+
 @click.group(cls=ScorecardGroup)
 @click.version_option(package_name="fazhi-scorecard")
+@click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
+              help="不使用编译规则缓存(也可设环境变量 SCORECARD_NO_CACHE=1)")
 def main() -> None:
     """法治政府建设示范创建评估工具:按 87 项指标核查证据包、计分、出具报告。"""
 

@@ -20,22 +20,41 @@ from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
 from engine.rules.compiler import CompiledRules, compile_rules
 from engine.rules.profiles import TailoredCatalog, tailor
 from evidence.package import EvidencePackage, load_package
-from evidence.schema import LedgerCatalog, load_ledger_catalog
-
-_COMPILED: dict[tuple[str, int], CompiledRules] = {}
+from evidence.schema import LEDGERS_FILE, LedgerCatalog, load_ledger_catalog
 
 
 def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | None = None,
                profile: str | Path | None = "base") -> CompiledRules:
-    """Load and compile the rules, tailored by ``profile`` (name under profiles/ or a path; None = untailored)."""
-    ledgers = ledgers or load_ledger_catalog()
-    catalog = load_catalog(rules_dir)
-    if profile is not None:
-        catalog = tailor(catalog, profile)
-    key = (catalog.digest, id(ledgers))
-    if key not in _COMPILED:
-        _COMPILED[key] = compile_rules(catalog, ledgers)
-    return _COMPILED[key]
+    """Load and compile the rules, tailored by ``profile`` (name under profiles/ or a path; None = untailored).
+
+    Kept by the digest of the files' bytes (rules, profile, ledger definitions; engine/rules/cache.py): in this
+    process and in the per-user cache directory, so a run does not re-read and recompile the 87 indicators and a
+    store command re-loading a round's archived rules (restored to a fresh directory) gets them from the cache.
+    """
+    from engine.rules import cache
+
+    def build() -> CompiledRules:
+        catalog = load_catalog(rules_dir)
+        if profile is not None:
+            catalog = tailor(catalog, profile)
+        return compile_rules(catalog, ledgers or load_ledger_catalog())
+
+    found = cache.rules_key(Path(rules_dir), profile, LEDGERS_FILE)
+    if found is None:
+        return build()  # an unreadable file: reported by the uncached load
+    key, rules_digest, profile_digest = found
+    if ledgers is not None:  # a caller's own ledger definitions: kept in this process only
+        key += f";ledgers-object={id(ledgers)}"
+
+    def same(rules: CompiledRules) -> bool:
+        if not isinstance(rules, CompiledRules):
+            return False
+        cat = rules.catalog
+        if isinstance(cat, TailoredCatalog):
+            return cat.base_digest == rules_digest and cat.profile_digest == profile_digest
+        return profile_digest is None and cat.digest == rules_digest
+
+    return cache.compiled_rules_for(key, build, same, disk=ledgers is None)
 
 
 def near_miss_warnings(package: EvidencePackage, rules: CompiledRules) -> list[str]:

@@ -94,6 +94,18 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
     return Catalog(edition=edition, indicators=indicators, digest=digest.hexdigest(), files=files)
 
 
+def catalog_digest(directory: Path | str = DEFAULT_RULES) -> str:
+    """The digest :func:`load_catalog` gives the rules under ``directory`` (the result's ``rules_digest``), from the
+    files' bytes alone: nothing parsed (the key of the compiled-rules cache, engine/rules/cache.py)."""
+    directory = Path(directory)
+    edition_path = directory / "edition.yaml"
+    digest = hashlib.sha256(read_file_bytes(edition_path, _display(edition_path)))
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name != "edition.yaml":
+            digest.update(path.name.encode() + b"\0" + read_file_bytes(path, _display(path)))
+    return digest.hexdigest()
+
+
 def _check_categories(edition: Edition, indicators: list[Indicator], shown: str) -> list[Problem]:
     problems = []
     known = {c.no: c for c in edition.categories}

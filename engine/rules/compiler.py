@@ -32,6 +32,13 @@ class Predicate:
     key: str
     test: Callable[[dict], bool]
 
+    def __getstate__(self) -> dict:  # pickled without its closure (engine/rules/cache.py); rebuilt from the terms
+        return {k: v for k, v in self.__dict__.items() if k != "test"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.test = conditions.to_python(self.terms)
+
 
 @dataclass(frozen=True)
 class Derived:
