@@ -196,6 +196,15 @@ class UnitSummary(BaseModel):
     inspection_date: str | None = None
 
 
+class CalendarOverrideInfo(BaseModel):
+    """A year the official holiday calendar covers whose schedule was replaced by a calendar file, as the profile's
+    ``calendar_overrides`` allowed: the year, the file used and the cited source (notice title, number, date)."""
+
+    year: int
+    file: str
+    source: str
+
+
 class RunInfo(BaseModel):
     tool: str
     version: str
@@ -209,6 +218,7 @@ class RunInfo(BaseModel):
     review_digest: str | None = None
     waivers_digest: str | None = None
     backend_independent: bool = True
+    calendar_overrides: list[CalendarOverrideInfo] = Field(default_factory=list)
 
 
 class LedgerFile(BaseModel):

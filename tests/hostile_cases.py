@@ -467,6 +467,38 @@ case("calendar_two_files_one_year", (4,), ("K11",),
 case("calendar_shared_covered_year", (4,), ("K17",), write("inputs/cal/2022.yaml", "year: 2022\nholidays: []\n"),
      V + ["--calendar", "inputs/cal"], stderr=("2022.yaml", "已由官方"))
 
+# a covered year may be replaced only with the profile's calendar_overrides (year, cited source, date); the report says so
+_NOTICE = "国务院办公厅关于2021年部分节假日安排的通知(国办发明电〔2020〕27号)"
+_OVERRIDE = f"id: cal-override\ntitle: 替换日历\ncalendar_overrides:\n  - {{year: 2021, source: {_NOTICE}, issued: 2020-11-25}}\n"
+_K17 = write("pkg/calendar/2021.yaml", "year: 2021\nholidays: [2021-08-23, 2021-08-24]\n")
+
+
+def _override_reported(d: Path, stdout: str, stderr: str) -> None:
+    data = json.loads((d / "out/r.json").read_text(encoding="utf-8"))
+    assert data["run"]["calendar_overrides"] == [{"year": 2021, "file": "calendar/2021.yaml",
+                                                  "source": f"{_NOTICE},2020-11-25"}]
+    for name in ("r.md", "r.html"):
+        text = (d / "out" / name).read_text(encoding="utf-8")
+        assert "2021 年未采用官方法定节假日日历" in text and "calendar/2021.yaml" in text and "国办发明电" in text
+
+
+case("calendar_override_with_source", (4,), ("K17",), chain(_K17, write("inputs/profile.yaml", _OVERRIDE)),
+     ["score", "pkg", "--profile", "inputs/profile.yaml", "-o", "out/r.json", "-o", "out/r.md", "-o", "out/r.html"],
+     exit=(0, 3), check=_override_reported)
+case("calendar_override_validate_ok", (4,), ("K17",), chain(_K17, write("inputs/profile.yaml", _OVERRIDE)),
+     V + ["--profile", "inputs/profile.yaml"], exit=(0,))
+case("calendar_override_without_source", (4,), ("K17",),
+     chain(_K17, write("inputs/profile.yaml", _OVERRIDE.replace(f"source: {_NOTICE}, ", ""))),
+     S + ["--profile", "inputs/profile.yaml"], stderr=("inputs/profile.yaml", "source"))
+case("calendar_override_other_year", (4,), ("K17",),
+     chain(_K17, write("inputs/profile.yaml", _OVERRIDE.replace("year: 2021", "year: 2020"))),
+     S + ["--profile", "inputs/profile.yaml"], stderr=("calendar/2021.yaml", "已由官方", "calendar_overrides"))
+case("calendar_override_shared_dir", (4,), ("K17",),
+     chain(write("inputs/cal/2021.yaml", "year: 2021\nholidays: [2021-08-23]\n"), write("inputs/profile.yaml", _OVERRIDE)),
+     ["score", "pkg", "--calendar", "inputs/cal", "--profile", "inputs/profile.yaml", "-o", "out/r.json"], exit=(0, 3),
+     check=lambda d, o, e: json.loads((d / "out/r.json").read_text(encoding="utf-8"))["run"]["calendar_overrides"][0]["file"]
+     .endswith("inputs/cal/2021.yaml"))
+
 # --------------------------------------------------------------------------------------------------- 8: diff
 
 DIFF = ["diff", "inputs/a.json", "inputs/b.json"]

@@ -15,10 +15,10 @@ from engine.evaluate.facts import build_facts
 from engine.evaluate.scoring import score_indicator, summarise
 from engine.evaluate.validate import code_problems
 from engine.evaluate.workdays import package_calendar
-from engine.results import AttachmentFile, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
+from engine.results import AttachmentFile, CalendarOverrideInfo, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
 from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
 from engine.rules.compiler import CompiledRules, compile_rules
-from engine.rules.profiles import TailoredCatalog, tailor
+from engine.rules.profiles import TailoredCatalog, calendar_overrides, tailor
 from evidence.package import EvidencePackage, load_package
 from evidence.schema import LEDGERS_FILE, LedgerCatalog, load_ledger_catalog
 
@@ -67,7 +67,7 @@ def near_miss_warnings(package: EvidencePackage, rules: CompiledRules) -> list[s
 def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:
     backend = backend or get_backend()
     catalog: Catalog = rules.catalog
-    calendar = package_calendar(package.root)
+    calendar = package_calendar(package.root, overrides=calendar_overrides(catalog))
     facts = build_facts(rules, package, calendar)
     matches = backend.match(rules, facts)
     references, origins = reference_tables(catalog, package)
@@ -97,7 +97,8 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
                     rules_digest=catalog.base_digest if isinstance(catalog, TailoredCatalog) else catalog.digest,
                     profile=catalog.profile.id if isinstance(catalog, TailoredCatalog) else profile,
                     profile_digest=catalog.profile_digest if isinstance(catalog, TailoredCatalog) else None,
-                    evidence_digest=package.digest),
+                    evidence_digest=package.digest,
+                    calendar_overrides=[CalendarOverrideInfo(year=y, file=f, source=src) for y, f, src in calendar.overridden]),
         unit=UnitSummary(name=unit.name, type=unit.type, region=unit.region, period_start=unit.period.start.isoformat(),
                          period_end=unit.period.end.isoformat(),
                          inspection_date=unit.inspection_date.isoformat() if unit.inspection_date else None),

@@ -18,6 +18,7 @@ from engine.errors import InputError, Problem
 from engine.evaluate.workdays import package_calendar
 from engine.rules.compiler import CompiledRules
 from engine.rules.conditions import normalise_value
+from engine.rules.profiles import calendar_overrides
 from evidence.codes import CLOSED, code_lists, did_you_mean, shown, suggest_code
 from evidence.package import EvidencePackage, load_package
 from evidence.values import WrittenPercent
@@ -75,7 +76,7 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
                                     severity="warning", code="unused_ledger"))
     problems.extend(percent_warnings(pkg, rules))
     try:
-        package_calendar(Path(path))
+        package_calendar(Path(path), overrides=calendar_overrides(rules.catalog))
     except InputError as exc:
         problems.extend(exc.problems)
     problems.sort(key=lambda p: (p.severity != "error", p.file, p.sheet or "", p.row or 0, p.column or ""))

@@ -37,9 +37,11 @@ _CUM_CACHE: dict[tuple, list[int]] = {}  # schedules -> cumulative working-day i
 
 
 class WorkCalendar:
-    def __init__(self, extra: list[YearSchedule] | None = None):
+    def __init__(self, extra: list[YearSchedule] | None = None, overridden: list[tuple[int, str, str]] | None = None):
         self.first_year, self.last_year = _library_years()
         self.extra = {s.year: s for s in (extra or [])}
+        # covered years whose official schedule a file replaced (allowed by the profile): (year, file, cited source)
+        self.overridden = list(overridden or [])
         self._origin: dt.date | None = None
         self._cum: list[int] = []
 
@@ -133,13 +135,17 @@ def shared_calendar_dirs() -> list[Path]:
     return dirs
 
 
-def package_calendar(root: Path, shared: list[Path] | None = None) -> WorkCalendar:
+def package_calendar(root: Path, shared: list[Path] | None = None,
+                     overrides: dict[int, str] | None = None) -> WorkCalendar:
     """Calendar for a package: the library, then shared folders, then the package's own ``calendar/``
     (a year given in the package wins over the same year in a shared folder).
 
     Schedule files may only add years the official calendar (chinese-calendar) lacks: a file for a covered year
-    would silently replace the State Council schedule, so it is a located error.
+    would silently replace the State Council schedule, so it is a located error — unless ``overrides`` (the
+    profile's ``calendar_overrides``: year -> cited source) names that year; the calendar then records the
+    override (year, file, source) for the report.
     """
+    overrides = overrides or {}
     schedules: dict[int, YearSchedule] = {}
     for directory in (shared if shared is not None else shared_calendar_dirs()):
         if not directory.is_dir():
@@ -155,11 +161,15 @@ def package_calendar(root: Path, shared: list[Path] | None = None) -> WorkCalend
     schedules.update(own)
     first, last = _library_years()
     covered = [s for s in schedules.values() if first <= s.year <= last]
-    if covered:
+    refused = [s for s in covered if s.year not in overrides]
+    if refused:
         raise InputError([Problem(s.source, f"{s.year} 年已由官方法定节假日日历({first}–{last}年)覆盖,不能用文件替换",
-                                  expected=f"只为 {last + 1} 年及以后(官方日历尚未收录的年份)提供放假安排", code="calendar")
-                          for s in covered])
-    return WorkCalendar(sorted(schedules.values(), key=lambda s: s.year))
+                                  expected=f"只为 {last + 1} 年及以后(官方日历尚未收录的年份)提供放假安排;确需替换的,在评估方案"
+                                  f"(profile)的 calendar_overrides 中写明 year: {s.year}、source(国务院办公厅通知的标题和文号)"
+                                  "和 issued(通知日期)", code="calendar")
+                          for s in sorted(refused, key=lambda s: s.year)])
+    overridden = [(s.year, s.source, overrides[s.year]) for s in sorted(covered, key=lambda s: s.year)]
+    return WorkCalendar(sorted(schedules.values(), key=lambda s: s.year), overridden)
 
 
 def load_schedules(directory: Path, display_root: Path | None = None) -> list[YearSchedule]:

@@ -8,7 +8,10 @@ gives a :class:`TailoredCatalog`: deep copies of the indicators, re-validated, w
   (``checks: {check_id: {value: 60}}``), added or removed checks (with a reason);
 - ``unit_types``: per unit type (县/区/镇/街道/部门; a 镇 rule also covers 街道), indicators not applicable to that type (with a reason);
 - ``add``: full indicator definitions (same schema as ``indicators/*.yaml``), optionally in new categories;
-- the ``waiver_scoring`` policy, and the scale ``total_points``.
+- the ``waiver_scoring`` policy, and the scale ``total_points``;
+- ``calendar_overrides``: years the official holiday calendar (chinese-calendar) covers whose schedule may
+  nevertheless be replaced by a calendar file, each with a cited source (the 国务院办公厅 notice: title, number,
+  date). Without it a calendar file for a covered year is an error; with it the report states the override.
 
 Totals of the tailored set: ``max_points`` = sum of the tailored indicators' points; the score is
 ``适用指标得分之和 ÷ 适用指标满分之和 × total_points`` (the scale; the edition's unless the profile sets it).
@@ -19,6 +22,7 @@ digest and the profile's, so compiled rules of different profiles never mix.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -78,6 +82,24 @@ class UnitTypeRule(Strict):
     reason: str
 
 
+class CalendarOverride(Strict):
+    """Permission to replace the official schedule of one covered year by a calendar file, with its source."""
+
+    year: int = Field(ge=1900, le=2200)
+    source: str  # the notice that fixes the schedule: title and number, e.g. 国务院办公厅关于2021年部分节假日安排的通知(国办发明电〔2020〕27号)
+    issued: dt.date  # the notice's date
+    reason: str | None = None  # why the official calendar is not used (e.g. a later correction)
+
+    @field_validator("source")
+    @classmethod
+    def _cited(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) < 6:
+            raise ValueError("须写明依据:国务院办公厅通知的标题和文号(如「国务院办公厅关于2021年部分节假日安排的通知"
+                             "(国办发明电〔2020〕27号)」)")
+        return value
+
+
 class Profile(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
@@ -92,6 +114,25 @@ class Profile(Strict):
     overrides: list[IndicatorOverride] = Field(default_factory=list)
     unit_types: list[UnitTypeRule] = Field(default_factory=list)
     add: list[Indicator] = Field(default_factory=list)
+    calendar_overrides: list[CalendarOverride] = Field(default_factory=list)
+
+    @field_validator("calendar_overrides")
+    @classmethod
+    def _one_per_year(cls, value: list[CalendarOverride]):
+        years = [o.year for o in value]
+        dup = sorted({y for y in years if years.count(y) > 1})
+        if dup:
+            raise ValueError(f"{'、'.join(map(str, dup))} 年重复出现")
+        return value
+
+
+def calendar_overrides(catalog: Catalog) -> dict[int, str]:
+    """Years whose official schedule the catalog's profile allows a calendar file to replace -> the cited source."""
+    prof = getattr(catalog, "profile", None)
+    if prof is None:
+        return {}
+    return {o.year: f"{o.source},{o.issued.isoformat()}" + (f";{o.reason}" if o.reason else "")
+            for o in prof.calendar_overrides}
 
 
 @dataclass
@@ -246,6 +287,8 @@ def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:
         items[ind.no] = ind.model_copy(deep=True)
         files[ind.no] = shown
         changes.append(f"新增指标 {ind.no}「{ind.title}」({ind.points:g} 分)")
+    for o in prof.calendar_overrides:
+        changes.append(f"允许用节假日安排文件替换官方日历的 {o.year} 年安排:依据{o.source}({o.issued.isoformat()})")
     if problems:
         raise InputError(problems)
 
