@@ -131,7 +131,7 @@ def score_unit(package: Path, key: str, rules, backend, out_dir: Path, review_di
         md_text = render(result, "report.md.j2")
     except InputError as exc:
         errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
-        more = f"(另有 {len(errors) - 1} 个错误,见 units/{key}.errors.txt)" if len(errors) > 1 else ""
+        more = f"(另有 {sum(p.count for p in errors) - 1} 个错误,见 units/{key}.errors.txt)" if len(errors) > 1 else ""
         _remove_reports(units, key)
         _atomic_write(units / f"{key}.errors.txt", "".join(p.format() + "\n" for p in exc.problems))
         return _error_row(key, package, f"证据包有误:{errors[0].format()}{more}")

@@ -32,6 +32,12 @@ class Problem:
     sheet: str | None = None
     severity: str = "error"  # "error" | "warning"
     code: str = field(default="", compare=False)
+    omitted: int = field(default=0, compare=False)  # a summary line: this many problems of one kind not listed
+
+    @property
+    def count(self) -> int:
+        """Problems this entry stands for: 1, or for a summary line the omitted ones."""
+        return self.omitted or 1
 
     def location(self) -> str:
         parts = [visible(self.file)]
@@ -65,6 +71,7 @@ class Problem:
             "value": self.value,
             "expected": self.expected,
             "message": self.message,
+            **({"omitted": self.omitted} if self.omitted else {}),
         }
 
 
@@ -74,12 +81,45 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = sorted(problems, key=_problem_key)
+        self.problems = cap_repeats(sorted(problems, key=_problem_key))
         super().__init__("\n".join(p.format() for p in self.problems))
 
 
 def _problem_key(p: Problem):
     return (p.file, p.sheet or "", p.row if p.row is not None else -1, p.column or "", p.message)
+
+
+REPEAT_LIMIT = 20  # located messages of one kind per file; the rest become one summary line
+
+
+def cap_repeats(problems: list[Problem], limit: int = REPEAT_LIMIT) -> list[Problem]:
+    """At most ``limit`` located problems of one kind (same file, sheet, severity and code — or message when there
+    is no code) in the given order, then one summary line "另有 K 条同类问题"; deterministic for a deterministic
+    input order. Summary lines already made are kept as they are (capping twice changes nothing)."""
+    def key(p: Problem):
+        return (p.file, p.sheet or "", p.severity, p.code or p.message)
+
+    totals: dict[tuple, int] = {}
+    for p in problems:
+        if not p.omitted:
+            totals[key(p)] = totals.get(key(p), 0) + 1
+    if all(n <= limit for n in totals.values()):
+        return list(problems)
+    seen: dict[tuple, int] = {}
+    out: list[Problem] = []
+    for p in problems:
+        if p.omitted:
+            out.append(p)
+            continue
+        k = key(p)
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] <= limit:
+            out.append(p)
+        if seen[k] == limit and totals[k] > limit:
+            kind = p.message if len(p.message) <= 60 else p.message[:60] + "……"
+            out.append(Problem(p.file, f"另有 {totals[k] - limit} 条同类问题未逐条列出(同类:{kind})", sheet=p.sheet,
+                               severity=p.severity, code=p.code, omitted=totals[k] - limit))
+    return out
 
 
 class CalendarError(Exception):

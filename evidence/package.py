@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, cap_repeats
 from engine.files import ReadBudget, check_regular, check_workbook, decode_text, list_dir, protect, read_bytes
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
@@ -762,5 +762,8 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
     if unit is None:
         raise InputError(problems)
     problems.sort(key=lambda p: (p.severity != "error", p.file, p.row or 0, p.column or ""))
-    return EvidencePackage(root=root, unit=unit, ledgers=ledgers, warnings=[p for p in problems if p.severity != "error"],
+    # the score report's warnings: at most REPEAT_LIMIT located messages of one kind per file, then a summary line
+    # (``problems`` stays complete: `validate` sorts everything it finds, then caps)
+    return EvidencePackage(root=root, unit=unit, ledgers=ledgers,
+                           warnings=cap_repeats([p for p in problems if p.severity != "error"]),
                            digest=digest.hexdigest(), problems=problems, attachments=attachments)

@@ -742,3 +742,45 @@ case("batch_markup_in_error", (8,), ("B01",),
 case("batch_escape_in_error", (9,), ("B16",),
      chain(_second, write("pkg/ledgers/villages.csv", "村居编号,村居名称\nV1,a\x1bb\n")), B, exit=(2,),
      stderr=("控制字符",), check=lambda d, o, e: (d / "out/b/ranking.csv").is_file())
+
+# ------------------------------------------------------------------------ 7: repeated messages are capped (C39)
+
+def _dup_rows(n: int) -> Callable[[Path], None]:
+    return edit_csv("pkg/ledgers/villages.csv", lambda lines: lines + [lines[1]] * n)
+
+
+def _capped(total: int, listed: int = 20) -> Callable[[Path, str, str], None]:
+    def go(d: Path, stdout: str, stderr: str) -> None:
+        text = stdout + stderr
+        assert text.count("编号重复") == listed + 1, text.count("编号重复")  # 20 located lines + the summary's kind
+        assert f"另有 {total - listed} 条同类问题" in text
+        assert len(text.splitlines()) < 60
+    return go
+
+
+case("repeated_duplicate_ids_validate", (7,), ("C39",), _dup_rows(3000), V, exit=(0,),
+     stderr=("ledgers/villages.csv", "另有 2980 条同类问题", "3010 个警告"), check=_capped(3000))
+
+
+def _json_capped(d: Path, stdout: str, stderr: str) -> None:
+    data = json.loads(stdout)
+    dup = [p for p in data["problems"] if "编号重复" in p["message"]]
+    assert len(dup) == 21 and dup[-1]["omitted"] == 2480 and data["warnings"] >= 2500
+
+
+case("repeated_duplicate_ids_validate_json", (7,), ("C39",), _dup_rows(2500), V + ["--format", "json"], exit=(0,),
+     check=_json_capped)
+
+
+def _report_capped(d: Path, stdout: str, stderr: str) -> None:
+    warnings = json.loads((d / "out/r.json").read_text(encoding="utf-8"))["warnings"]
+    dup = [w for w in warnings if "编号重复" in w]
+    assert len(dup) == 21 and "另有 1980 条同类问题" in dup[-1], dup[-2:]
+    assert stderr.count("编号重复") == 21
+
+
+case("repeated_duplicate_ids_score", (7,), ("C39",), _dup_rows(2000), S, exit=(0, 1, 3), check=_report_capped)
+case("repeated_bad_values_error", (7, 8), ("C39",),
+     edit_csv("pkg/ledgers/villages.csv", lambda lines: lines + [f"V-9{i:04d},x,也许,是,是,是" for i in range(500)]), V,
+     stderr=("ledgers/villages.csv", "另有 480 条同类问题", "500 个错误"),
+     check=lambda d, o, e: len((o + e).splitlines()) < 60)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import EXIT_INPUT, EXIT_OK, calendar_option, rules_option, verdict_options
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, cap_repeats
 from engine.evaluate.pipeline import load_rules
 from evidence.models import UNIT_TYPES
 from evidence.templates import scaffold
@@ -59,14 +59,17 @@ def validate(package: Path, fmt: str, rules_dir: Path, profile: str, review_file
     rules = load_rules(rules_dir, profile=profile)
     _, problems = validate_package(package, rules)
     problems.extend(_verdict_problems(rules.catalog, review_files, waiver_files))
+    problems = cap_repeats(problems)
     errors = [p for p in problems if p.severity == "error"]
+    n_errors = sum(p.count for p in errors)  # a summary line "另有 K 条同类问题" counts for K
+    n_warnings = sum(p.count for p in problems) - n_errors
     if fmt == "json":
-        click.echo(json.dumps({"ok": not errors, "errors": len(errors), "warnings": len(problems) - len(errors),
+        click.echo(json.dumps({"ok": not errors, "errors": n_errors, "warnings": n_warnings,
                                "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
     else:
         for p in problems:
             click.echo(p.format())
-        click.echo(f"共 {len(errors)} 个错误,{len(problems) - len(errors)} 个警告。" if problems else "证据包格式正确。")
+        click.echo(f"共 {n_errors} 个错误,{n_warnings} 个警告。" if problems else "证据包格式正确。")
     sys.exit(EXIT_INPUT if errors else EXIT_OK)
 
 

@@ -22,8 +22,8 @@ EXIT_CODES_HELP = ("退出码:0 完成;1 总分低于 --fail-under;2 输入有�
 def fail_input(problems: list[Problem]) -> None:
     for p in problems:
         click.echo(p.format(), err=True)
-    n = sum(1 for p in problems if p.severity == "error")
-    click.echo(f"共 {n} 个错误,{len(problems) - n} 个警告。", err=True)
+    n = sum(p.count for p in problems if p.severity == "error")  # a summary line "另有 K 条同类问题" counts for K
+    click.echo(f"共 {n} 个错误,{sum(p.count for p in problems) - n} 个警告。", err=True)
     sys.exit(EXIT_INPUT)
 
 

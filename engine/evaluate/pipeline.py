@@ -9,13 +9,22 @@ import dataclasses
 from pathlib import Path
 
 from engine import __version__
+from engine.errors import cap_repeats
 from engine.evaluate.backends import Backend, get_backend
 from engine.evaluate.checks import Context, evaluate_check
 from engine.evaluate.facts import build_facts
 from engine.evaluate.scoring import score_indicator, summarise
 from engine.evaluate.validate import code_problems
 from engine.evaluate.workdays import package_calendar
-from engine.results import AttachmentFile, CalendarOverrideInfo, EvidenceManifest, LedgerFile, RunInfo, ScoreResult, UnitSummary
+from engine.results import (
+    AttachmentFile,
+    CalendarOverrideInfo,
+    EvidenceManifest,
+    LedgerFile,
+    RunInfo,
+    ScoreResult,
+    UnitSummary,
+)
 from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
 from engine.rules.compiler import CompiledRules, compile_rules
 from engine.rules.profiles import TailoredCatalog, calendar_overrides, tailor
@@ -60,8 +69,8 @@ def load_rules(rules_dir: Path | str = DEFAULT_RULES, ledgers: LedgerCatalog | N
 def near_miss_warnings(package: EvidencePackage, rules: CompiledRules) -> list[str]:
     """Rows whose code is a near miss of one the rules use (材料类型 one character short …): they count for nothing,
     so an item may end as 缺少证据; the report's warnings name the row and the closest code."""
-    return [dataclasses.replace(p, severity="warning").format() for p in code_problems(package, rules)
-            if p.severity == "error"]
+    return [p.format() for p in cap_repeats([dataclasses.replace(p, severity="warning")
+                                             for p in code_problems(package, rules) if p.severity == "error"])]
 
 
 def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | None = None, profile: str = "base") -> ScoreResult:

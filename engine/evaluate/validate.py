@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, cap_repeats
 from engine.evaluate.workdays import package_calendar
 from engine.rules.compiler import CompiledRules
 from engine.rules.conditions import normalise_value
@@ -80,7 +80,7 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
     except InputError as exc:
         problems.extend(exc.problems)
     problems.sort(key=lambda p: (p.severity != "error", p.file, p.sheet or "", p.row or 0, p.column or ""))
-    return pkg, problems
+    return pkg, cap_repeats(problems)
 
 
 def code_problems(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
