@@ -17,9 +17,10 @@ ENGLISH = ("Usage:", "Options:", "Show this message", "Commands:", "Error:", "[O
 
 def leaves(cmd, path=()):
     yield path, cmd
-    if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            yield from leaves(sub, (*path, name))
+    if isinstance(cmd, click.Group):  # the main group loads its commands lazily: asked for, as click does
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from leaves(cmd.get_command(ctx, name), (*path, name))
 
 
 COMMANDS = [p for p, _ in leaves(main)]

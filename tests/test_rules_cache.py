@@ -140,3 +140,23 @@ def test_json_identical_with_and_without_cache(tmp_path):
     warm = _score_json(env)
     assert off == cold == warm
     assert b'"rules_digest"' in warm
+
+
+def test_compiled_templates_kept_in_the_same_private_cache(cache_env):
+    from engine.output import render
+    from engine.output.reports import render_report
+
+    result = pipeline.score_path(ROOT / "examples" / "weak-town")
+    render.environment.cache_clear()
+    try:
+        fresh = render_report(result, "html")
+        templates = cache_env.parent / "templates"
+        assert os.stat(templates).st_mode & 0o777 == 0o700 and list(templates.iterdir())
+        render.environment.cache_clear()
+        assert render_report(result, "html") == fresh  # from the compiled templates
+        for entry in templates.iterdir():
+            entry.write_bytes(b"corrupt")
+        render.environment.cache_clear()
+        assert render_report(result, "html") == fresh  # recompiled
+    finally:
+        render.environment.cache_clear()

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from engine.errors import InputError, Problem
-from engine.rules.catalog import DEFAULT_RULES
 
 # Exit codes (README「退出码」and every command's --help):
 # 0 done; 1 score below --fail-under; 2 bad input (located messages; batch: some unit could not be scored);
@@ -45,8 +44,14 @@ class ScorecardGroup(click.Group):
             fail_input([Problem(str(where), f"无法读写:{exc.strerror or type(exc).__name__}", code="io")])
 
 
+def _default_rules() -> Path:
+    from engine.rules.catalog import DEFAULT_RULES  # the rules (and pydantic) only when a command runs
+
+    return DEFAULT_RULES
+
+
 rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                            default=DEFAULT_RULES, show_default=False, help="规则目录(默认 indicators/)")
+                            default=_default_rules, show_default=False, help="规则目录(默认 indicators/)")
 profile_option = click.option("--profile", default="base", show_default=True,
                               help="剪裁方案:profiles/ 下的名称(base、township、provincial-example)或 YAML 文件路径")
 backend_option = click.option("--backend", type=click.Choice(["auto", "durable", "python"]), default="auto",

@@ -26,6 +26,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -114,6 +115,27 @@ def _add_filters(env: Environment) -> None:
     env.filters["zh_codes"] = replace_codes
 
 
+class OwnedBytecodeCache(FileSystemBytecodeCache):
+    """Compiled built-in templates kept in the per-user cache directory (``templates/``, 0700, see
+    engine/rules/cache.py), read only from files owned by the user; a foreign, stale or corrupt file is recompiled."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        from engine.rules.cache import open_owned
+
+        try:
+            with open_owned(Path(self._get_cache_filename(bucket))) as fh:
+                bucket.load_bytecode(fh)
+        except Exception:  # noqa: BLE001 - missing or unusable: the template is compiled from its source
+            bucket.reset()
+
+
+def bytecode_cache() -> OwnedBytecodeCache | None:
+    from engine.rules.cache import private_dir
+
+    directory = private_dir("templates", create=True)
+    return OwnedBytecodeCache(str(directory)) if directory is not None else None
+
+
 @lru_cache(maxsize=8)
 def environment(template_dir: Path | None = None) -> Environment:
     """One environment per template directory (templates compile once per process, e.g. in batch runs)."""
@@ -127,7 +149,7 @@ def environment(template_dir: Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     if template_dir is None:
-        env = Environment(**kwargs)
+        env = Environment(**kwargs, bytecode_cache=bytecode_cache())
         _add_filters(env)
         return env
     env = TemplateSandbox(**kwargs)

@@ -43,8 +43,8 @@ def disable() -> None:
     os.environ["SCORECARD_NO_CACHE"] = "1"
 
 
-def cache_dir() -> Path | None:
-    """``$SCORECARD_CACHE_DIR`` | ``$XDG_CACHE_HOME/scorecard`` | ``~/.cache/scorecard``, plus ``rules``."""
+def cache_dir(sub: str = "rules") -> Path | None:
+    """``$SCORECARD_CACHE_DIR`` | ``$XDG_CACHE_HOME/scorecard`` | ``~/.cache/scorecard``, plus ``sub``."""
     base = os.environ.get("SCORECARD_CACHE_DIR")
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME")
@@ -55,14 +55,15 @@ def cache_dir() -> Path | None:
                 base = str(Path.home() / ".cache" / "scorecard")
             except (RuntimeError, KeyError):
                 return None
-    return Path(base) / "rules"
+    return Path(base) / sub
 
 
-def _private_dir(create: bool) -> Path | None:
-    """The cache directory if it is (or can be made) a real directory owned by us with no group/other access."""
-    if not hasattr(os, "getuid"):
+def private_dir(sub: str = "rules", create: bool = False) -> Path | None:
+    """The cache directory ``sub`` if it is (or can be made) a real directory owned by us with no group/other access
+    (None when caching is off or the directory is not safe to read from)."""
+    if not hasattr(os, "getuid") or not enabled():
         return None
-    path = cache_dir()
+    path = cache_dir(sub)
     if path is None:
         return None
     try:
@@ -98,13 +99,19 @@ def code_digest() -> str:
     return _code_digest
 
 
+def open_owned(path: Path):
+    """``path`` opened for reading if it is a regular file (not a link) owned by us and writable by no one else."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fh = os.fdopen(fd, "rb")
+    st = os.fstat(fh.fileno())
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        fh.close()
+        raise ValueError("foreign cache entry")
+    return fh
+
+
 def _read_entry(path: Path) -> Any:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
-            raise ValueError("foreign cache entry")
+    with open_owned(path) as fh:
         return pickle.loads(fh.read())  # noqa: S301 - our own file in our own 0700 directory (checked above)
 
 
@@ -139,7 +146,7 @@ def compiled_rules_for(key: str, build: Callable[[], Any], check: Callable[[Any]
     if key in _MEMO:
         return _MEMO[key]
     full = hashlib.sha256(f"{key}\0{code_digest()}".encode()).hexdigest()
-    directory = _private_dir(create=False) if disk and enabled() else None
+    directory = private_dir(create=False) if disk else None
     if directory is not None:
         try:
             value = _read_entry(directory / f"{full}.pickle")
@@ -152,8 +159,8 @@ def compiled_rules_for(key: str, build: Callable[[], Any], check: Callable[[Any]
     if check is not None and not check(value):
         return value
     _MEMO[key] = value
-    if disk and enabled():
-        directory = _private_dir(create=True)
+    if disk:
+        directory = private_dir(create=True)
         if directory is not None:
             try:
                 _write_entry(directory, full, value)

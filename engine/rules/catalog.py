@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
@@ -26,7 +27,6 @@ def data_root() -> Path:
 
 ROOT = data_root()
 DEFAULT_RULES = ROOT / "indicators"
-_INDICATOR_LIST = TypeAdapter(list[Indicator])
 
 
 @dataclass
@@ -78,7 +78,7 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
         if isinstance(data, dict) and "indicators" in data:
             data, node = data["indicators"], _child(node, "indicators")
         try:
-            items = _INDICATOR_LIST.validate_python(data)
+            items = _indicator_list().validate_python(data)
         except ValidationError as exc:
             problems.extend(validation_problems(exc, shown, node))
             continue
@@ -92,6 +92,12 @@ def load_catalog(directory: Path | str = DEFAULT_RULES) -> Catalog:
         raise InputError(problems)
     indicators.sort(key=lambda i: i.no)
     return Catalog(edition=edition, indicators=indicators, digest=digest.hexdigest(), files=files)
+
+
+@lru_cache(maxsize=1)
+def _indicator_list() -> TypeAdapter:
+    """Built on first use: a run whose rules come from the cache (engine/rules/cache.py) never validates."""
+    return TypeAdapter(list[Indicator])
 
 
 def catalog_digest(directory: Path | str = DEFAULT_RULES) -> str:

@@ -16,7 +16,7 @@ UnitType = Literal["县", "区", "镇", "街道", "部门"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class RefValue(Strict):

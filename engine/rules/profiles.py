@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from engine.errors import InputError, Problem
 from engine.rules.catalog import ROOT, Catalog
@@ -38,7 +38,6 @@ from engine.yamlio import _translate, line_of, parse_yaml_bytes, read_file_bytes
 
 PROFILES_DIR = ROOT / "profiles"
 DEFAULT_PROFILE = "base"
-_CHECK = TypeAdapter(Check)
 WaiverScoring = Literal["excluded", "full", "zero"]
 WAIVER_SCORING_ZH = {
     "excluded": "豁免指标不计入分子和分母",

@@ -1,0 +1,110 @@
+"""Start-up: the command line imports only what a command needs (engine/cli/main.py loads commands lazily).
+
+- ``import engine.cli.main`` and ``scorecard --help`` import no heavy library and no pipeline layer (checked in
+  a fresh interpreter via ``sys.modules``), so this test fails if such an import creeps back;
+- ``scorecard score`` (a one-unit run with the HTML report) does not import the workbook, document, database,
+  web or dataframe libraries;
+- the static command table of ``scorecard --help`` equals the commands themselves: every command is listed, with
+  the short help it would show if imported, and the listing is the same as click's own for the imported commands.
+(Timings are printed by ``bench/run`` (W1, ``--help`` vs ``python -c pass``), not asserted here.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+import engine.cli
+from engine.cli.main import COMMANDS, load_command, main
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("pydantic", "pydantic_core", "jinja2", "openpyxl", "docx", "rich", "sqlalchemy", "alembic", "starlette",
+         "polars", "pyarrow", "pandas", "numpy", "yaml", "durable", "chinese_calendar", "python_calamine", "argon2",
+         "psycopg", "uvicorn", "httpx")
+LAYERS = ("engine.rules", "engine.evaluate", "engine.review", "engine.output", "engine.store", "engine.web",
+          "engine.batch", "engine.synth", "evidence.package", "evidence.models", "evidence.schema")
+NOT_FOR_SCORE = ("openpyxl", "docx", "rich", "sqlalchemy", "alembic", "starlette", "pandas", "argon2", "psycopg",
+                 "uvicorn", "httpx", "engine.store.db", "engine.web", "engine.batch", "engine.synth",
+                 "engine.output.rectify", "engine.output.writers", "engine.review.sheet")
+
+
+def _imported_after(code: str) -> list[str]:
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _offending(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return sorted({n for m in modules for n in names if m == n or m.startswith(n + ".")})
+
+
+def test_import_and_help_stay_light():
+    imported = _imported_after("import engine.cli.main")
+    assert "click" in imported and "engine.cli.main" in imported
+    assert _offending(imported, HEAVY + LAYERS) == []
+    imported = _imported_after("from engine.cli import main\n"
+                               "try:\n    main(['--help'])\nexcept SystemExit as exc:\n    assert exc.code == 0\n")
+    assert _offending(imported, HEAVY + LAYERS) == []
+    # the check itself can fail: a command module does pull these in
+    imported = _imported_after("import engine.cli.score")
+    assert {"pydantic", "engine.rules", "engine.evaluate"} <= set(_offending(imported, HEAVY + LAYERS))
+
+
+def test_score_imports_only_what_scoring_needs(tmp_path):
+    out = tmp_path / "r.html"
+    imported = _imported_after("from engine.cli import main\n"
+                               f"try:\n    main(['score', 'examples/weak-town', '-o', {str(out)!r}])\n"
+                               "except SystemExit as exc:\n    assert exc.code in (0, 3), exc.code\n")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "jinja2" in imported and "engine.evaluate.pipeline" in imported
+    assert _offending(imported, NOT_FOR_SCORE) == []
+
+
+def _top_level_commands() -> dict[str, tuple[str, str]]:
+    """Every command object the command modules define, except a group's subcommands: name -> (module, attr)."""
+    found: dict[str, tuple[str, str]] = {}
+    subcommands: set[int] = set()
+    for info in pkgutil.iter_modules(engine.cli.__path__):
+        if info.name in ("main", "options", "zh"):
+            continue
+        module = importlib.import_module(f"engine.cli.{info.name}")
+        for attr, value in vars(module).items():
+            if isinstance(value, click.Group):
+                subcommands.update(id(c) for c in value.commands.values())
+            if isinstance(value, click.Command) and value.callback is not None \
+                    and value.callback.__module__ == module.__name__:
+                found.setdefault(value.name, (info.name, attr))
+    objects = {name: getattr(importlib.import_module(f"engine.cli.{m}"), a) for name, (m, a) in found.items()}
+    return {name: where for name, where in found.items() if id(objects[name]) not in subcommands}
+
+
+def test_command_table_is_complete_and_true():
+    commands = _top_level_commands()
+    assert {name: (m, a) for name, (m, a, _) in COMMANDS.items()} == commands
+    for name, (_, _, short) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        first = (command.help or "").split("\n\n")[0]
+        assert short == " ".join(first.split()), name
+        for limit in (30, 45, 80, 200):
+            assert click.Command(name, help=short).get_short_help_str(limit) == command.get_short_help_str(limit)
+
+
+def test_help_lists_every_command_as_click_would():
+    lazy = CliRunner().invoke(main, ["--help"], prog_name="scorecard", terminal_width=100)
+    eager = click.Group("main", help=main.help, params=main.params,
+                        commands={name: load_command(name) for name in COMMANDS})
+    eager.options_metavar, eager.subcommand_metavar = main.options_metavar, main.subcommand_metavar
+    expected = CliRunner().invoke(eager, ["--help"], prog_name="scorecard", terminal_width=100)
+    assert lazy.exit_code == 0 and lazy.output == expected.output
+    listing = lazy.output.split("命令:")[1]
+    for name in COMMANDS:
+        assert f"\n  {name} " in listing
