@@ -24,7 +24,7 @@ import yaml
 from engine.evaluate.checks import share
 from engine.evaluate.facts import measure
 from engine.evaluate.workdays import WorkCalendar
-from engine.rules.compiler import CompiledCheck, CompiledRules, Derived, annual_date
+from engine.rules.compiler import CompiledCheck, CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import fields_of, normalise_value
 from engine.rules.model import AnnualDate, RefValue
 from evidence.schema import LedgerDef
@@ -99,6 +99,7 @@ class Synth:
 
     def fact(self, ledger: str, rec: dict) -> dict:
         f = {k: normalise_value(v) for k, v in rec.items() if v is not None}
+        f.update({blank_flag(name): True for name in self.rules.blank_flags(ledger) if rec.get(name) is None})
         for d in self.rules.derived_by_ledger.get(ledger, []):
             value = measure(d, rec, self.calendar)
             if value is not None:

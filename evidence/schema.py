@@ -26,6 +26,11 @@ class FieldDef(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     note: str | None = None
     signed: bool = False  # numbers may be negative (otherwise a negative count/hours/amount is an error)
+    # A scope column: the unit's own answer to "does this record fall under the requirement?". Where a rule's
+    # population (``where``) reads it, a blank cell is an incomplete record, reported with file, row and column, and
+    # read as ``in_scope`` (the record stays in the population: a blank never shrinks a denominator) or
+    # ``out_of_scope`` (the record is left out, and the report says so). Conditions read the cell as it is.
+    blank_means: Literal["in_scope", "out_of_scope"] | None = None
 
     @model_validator(mode="after")
     def _enum_has_values(self):

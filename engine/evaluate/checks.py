@@ -152,6 +152,23 @@ class Context:
                 label += f",来源:{origin}"
         return number, label
 
+    def scope_note(self, cc: CompiledCheck, ledger: Ledger, population: list[int], spec: YearSpec | None = None,
+                   within: bool = True) -> str | None:
+        """Incomplete records behind a population (audit D9): blank scope cells read as in scope, or left out."""
+        parts = []
+        defs = self.rules.ledgers.ledgers[ledger.name].fields
+        for name, meaning in sorted(cc.scope_blanks.items()):
+            if meaning == "in_scope":
+                n = sum(1 for i in population if ledger.records[i].get(name) is None)
+                how = "按适用计入"
+            else:
+                every = self.scoped(ledger, range(len(ledger.records)), spec, within)
+                n = sum(1 for i in every if ledger.records[i].get(name) is None)
+                how = "未计入"
+            if n:
+                parts.append(f"{n} 条记录的「{defs[name].title}」未填写,{how}(不完整记录,见警告)")
+        return ";".join(parts) or None
+
     def ids(self, ledger: Ledger) -> list[str]:
         key = ("id", ledger.name)
         out = self._record_cache.get(key)
@@ -287,11 +304,13 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         status, actual, required = overall
         score = 1.0 if status == "pass" else 0.0
         return _result(cc, status, actual=actual_text or actual, required=required_text or required, score=score,
-                       violations=len(bad_failing), evidence=evidence, evidence_total=total)
+                       violations=len(bad_failing), evidence=evidence, evidence_total=total,
+                       message=ctx.scope_note(cc, ledger, population, c.year, c.within_period))
     n_ok = len(bad_all) if bad_state else len(population) - len(bad_all)
     summary = actual_text or f"合计 {pct(n_ok / len(population))}({n_ok}/{len(population)})"
     req = required_text or (years[0].required.split("(")[0] + ",逐年计算" if years else "")
-    return _fold_years(cc, years, len(bad_failing), evidence, total, summary, req)
+    return _fold_years(cc, years, len(bad_failing), evidence, total, summary, req,
+                       message=ctx.scope_note(cc, ledger, population, c.year, c.within_period))
 
 
 def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:

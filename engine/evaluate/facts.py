@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
-from engine.rules.compiler import CompiledRules, Derived, annual_date
+from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import normalise_value
 from evidence.package import EvidencePackage
 
@@ -97,6 +97,7 @@ class _DerivedFailed(Exception):
 def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], derived: list[Derived],
                   calendar: WorkCalendar) -> LedgerFacts:
     fields = rules.fields_by_ledger.get(ledger_name, [])
+    flags = [(name, blank_flag(name)) for name in rules.blank_flags(ledger_name)]  # blank scope cells: in scope
     code = rules.ledger_code(ledger_name)
     # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
     inputs = list(dict.fromkeys(list(fields) + [x for d in derived for x in _derived_inputs(d)]))
@@ -126,6 +127,9 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], d
                 value = record.get(name)
                 if value is not None:
                     fact[name] = normalise_value(value)
+            for name, flag in flags:
+                if record.get(name) is None:
+                    fact[flag] = True
             for d in derived:
                 try:
                     value = measure(d, record, calendar)

@@ -14,7 +14,7 @@ from engine.evaluate.backends import Backend, get_backend
 from engine.evaluate.checks import Context, evaluate_check
 from engine.evaluate.facts import build_facts
 from engine.evaluate.scoring import score_indicator, summarise
-from engine.evaluate.validate import code_problems
+from engine.evaluate.validate import code_problems, scope_blank_warnings
 from engine.evaluate.workdays import package_calendar
 from engine.results import (
     AttachmentFile,
@@ -114,7 +114,8 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         summary=summary,
         categories=categories,
         indicators=items,
-        warnings=[p.format() for p in package.warnings] + near_miss_warnings(package, rules) + reference_warnings,
+        warnings=[p.format() for p in package.warnings] + near_miss_warnings(package, rules)
+        + [p.format() for p in scope_blank_warnings(package, rules)] + reference_warnings,
         evidence=manifest(package),
     )
 

@@ -75,6 +75,7 @@ def validate_package(path: Path, rules: CompiledRules) -> tuple[EvidencePackage 
             problems.append(Problem(ledger.file, f"没有指标读取台账「{ledger.title}」({name}),其内容不影响评分", sheet=ledger.sheet,
                                     severity="warning", code="unused_ledger"))
     problems.extend(percent_warnings(pkg, rules))
+    problems.extend(scope_blank_warnings(pkg, rules))
     try:
         package_calendar(Path(path), overrides=calendar_overrides(rules.catalog))
     except InputError as exc:
@@ -169,4 +170,36 @@ def period_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]
             out.append(Problem(ledger.file, why,
                                row=row, column=ld.fields[field].title, value=str(record.get(field)), sheet=ledger.sheet,
                                severity="warning", code="outside_period"))
+    return out
+
+
+SCOPE_BLANK_ROWS = 20  # blank scope cells listed one by one per column; the rest in one summary warning
+
+
+def scope_blank_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
+    """Blank cells of scope columns (ledger definition ``blank_means``) that a rule's population reads: incomplete
+    records, each named with file, row and column, and how the blank was read (audit D9)."""
+    out: list[Problem] = []
+    for name, fields in sorted(rules.scope_blanks.items()):
+        ledger = pkg.ledgers.get(name)
+        if ledger is None:
+            continue
+        for field, nos in sorted(fields.items()):
+            fd = rules.ledgers.ledgers[name].fields[field]
+            items = "、".join(map(str, nos))
+            if fd.blank_means == "in_scope":
+                why = (f"「{fd.title}」未填写:空白按“适用”计入指标 {items} 的检查(不缩小分母),"
+                       "属不完整记录,请补填")
+            else:
+                why = f"「{fd.title}」未填写:空白的记录不计入指标 {items} 的检查,属不完整记录,请补填"
+            rows = [row for record, row in zip(ledger.records, ledger.rows) if record.get(field) is None]
+            for row in rows[:SCOPE_BLANK_ROWS]:
+                out.append(Problem(ledger.file, why, row=row, column=fd.title, sheet=ledger.sheet, severity="warning",
+                                   expected="是 / 否" if fd.type == "bool" else "、".join(fd.values or []) or None,
+                                   code="blank_scope"))
+            if len(rows) > SCOPE_BLANK_ROWS:
+                more = rows[SCOPE_BLANK_ROWS:]
+                shown_rows = "、".join(map(str, more[:10])) + ("……" if len(more) > 10 else "")
+                out.append(Problem(ledger.file, f"另有 {len(more)} 行{why.split(':')[0]}(第 {shown_rows} 行),读法同上",
+                                   column=fd.title, sheet=ledger.sheet, severity="warning", code="blank_scope"))
     return out

@@ -32,8 +32,12 @@ def render_format_doc(rules: CompiledRules) -> str:
         out.append("| 列名 | 字段 | 类型 | 必填 | 单位/取值 | 别名 | 说明 |\n|---|---|---|---|---|---|---|")
         for fname, fd in ld.fields.items():
             allowed = "、".join(fd.values) if fd.values else (fd.unit or "")
+            note = fd.note or ""
+            if fd.blank_means:
+                scope = "适用范围列,空白按适用" if fd.blank_means == "in_scope" else "适用范围列,空白不计入"
+                note = f"{scope}(不完整记录,给出警告)" + (f";{note}" if note else "")
             out.append(f"| {fd.title} | `{fname}` | {fd.type} | {'是' if fd.required else ''} | {allowed} | "
-                       f"{'、'.join(fd.aliases)} | {fd.note or ''} |")
+                       f"{'、'.join(fd.aliases)} | {note} |")
         out.append("")
     out.append(codes_section(rules))
     return "\n".join(out) + "\n"

@@ -24,6 +24,29 @@ from evidence.schema import LedgerCatalog
 _OP_WORD = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt", "==": "eq"}
 
 
+def blank_flag(name: str) -> str:
+    """The fact field that marks a blank scope cell (``blank_means: in_scope``): a population term on the column is
+    compiled as ``column satisfies the term OR blank_flag(column) is true`` (same in both backends, no negation)."""
+    return f"_blank_{name}"
+
+
+def _scope_terms(terms: list[tuple], fields: dict, seen: dict[str, str]) -> list[tuple]:
+    """A population's terms with every comparison on an ``in_scope`` scope column also satisfied by a blank cell."""
+    out = []
+    for term in terms:
+        if term[0] == "any":
+            out.append(("any", [_scope_terms(sub, fields, seen) for sub in term[1]]))
+            continue
+        fd = fields.get(term[1])
+        if fd is not None and fd.blank_means:
+            seen[term[1]] = fd.blank_means
+        if fd is not None and fd.blank_means == "in_scope":
+            out.append(("any", [[term], [("cmp", blank_flag(term[1]), "eq", True)]]))
+        else:
+            out.append(term)
+    return out
+
+
 @dataclass
 class Predicate:
     index: int
@@ -63,6 +86,7 @@ class CompiledCheck:
     attest: int | None = None
     gather: list[int] = field(default_factory=list)
     derived: Derived | None = None
+    scope_blanks: dict[str, str] = field(default_factory=dict)  # scope column read by ``where`` -> its blank_means
 
 
 @dataclass
@@ -75,6 +99,13 @@ class CompiledRules:
     derived_by_ledger: dict[str, list[Derived]]
     digest: str
     item_attest: dict[int, int | None] = field(default_factory=dict)  # indicator no -> its not-applicable attestation
+    # scope columns (ledger definition ``blank_means``) a population reads: ledger -> field -> indicators reading it
+    scope_blanks: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+    def blank_flags(self, ledger: str) -> list[str]:
+        """Scope columns of ``ledger`` whose blank cells are read as in scope: facts carry ``blank_flag(field)``."""
+        ld = self.ledgers.ledgers.get(ledger)
+        return [f for f in self.scope_blanks.get(ledger, {}) if ld is not None and ld.fields[f].blank_means == "in_scope"]
 
     def ledger_code(self, ledger: str) -> str:
         return ledger
@@ -96,6 +127,8 @@ class _Builder:
         self.fields: dict[str, set[str]] = {}
         self.derived: dict[tuple, Derived] = {}
         self.problems: list[Problem] = []
+        self.scope_blanks: dict[str, dict[str, set[int]]] = {}
+        self.seen_blanks: dict[str, str] = {}  # scope columns met by the last predicate built
 
     def problem(self, ind, check, message: str, field_name: str | None = None):
         file = self.catalog.files.get(ind.no, "indicators")
@@ -118,22 +151,28 @@ class _Builder:
         return True
 
     def predicate(self, ind, check, ledger_name: str, *conds: dict | None, extra_fields: dict[str, str] | None = None) -> int | None:
+        """One predicate: ``conds[0]`` is the population (``where``), the rest what a record must satisfy."""
+        self.seen_blanks = {}
         ld = self.ledger(ind, check, ledger_name)
         if ld is None:
             return None
-        merged: dict[str, Any] = {}
-        for cond in conds:
-            for k, v in (cond or {}).items():
-                if k in merged:
-                    merged[k] = {**_as_ops(merged[k]), **_as_ops(v)}
-                else:
-                    merged[k] = v
+        extra_fields = dict(extra_fields or {})
         try:
-            terms = conditions.parse(merged)
+            scope = conditions.parse(conds[0]) if conds else []
+            seen: dict[str, str] = {}
+            rewritten = _scope_terms(scope, ld.fields, seen)
+            if seen:  # the population reads a scope column: its terms kept apart from the condition's
+                terms = rewritten + conditions.parse(_merge(conds[1:]))
+                for name, meaning in seen.items():
+                    self.scope_blanks.setdefault(ledger_name, {}).setdefault(name, set()).add(ind.no)
+                    if meaning == "in_scope":
+                        extra_fields[blank_flag(name)] = "bool"
+                self.seen_blanks = seen
+            else:
+                terms = conditions.parse(_merge(conds))
         except conditions.ConditionError as exc:
             self.problem(ind, check, str(exc))
             return None
-        extra_fields = extra_fields or {}
         if not self._types_ok(ind, check, ld, terms, extra_fields):
             return None
         key = conditions.key(terms)
@@ -181,6 +220,17 @@ def _as_ops(value):
     return value if isinstance(value, dict) else {"eq": value}
 
 
+def _merge(conds) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for cond in conds:
+        for k, v in (cond or {}).items():
+            if k in merged:
+                merged[k] = {**_as_ops(merged[k]), **_as_ops(v)}
+            else:
+                merged[k] = v
+    return merged
+
+
 def _type_matches(ftype: str, value, allowed) -> bool:
     if ftype == "bool":
         return isinstance(value, bool)
@@ -211,6 +261,7 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     b.field_ok(ind, check, check.ledger, year.field)
                     b.fields.setdefault(check.ledger, set())
                 cc.population = b.predicate(ind, check, check.ledger, check.where)
+                cc.scope_blanks = dict(b.seen_blanks)
             if kind == "rate":
                 cc.match = b.predicate(ind, check, check.ledger, check.where, check.condition)
             elif kind == "deadline":
@@ -279,6 +330,7 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
         derived_by_ledger=derived_by_ledger,
         digest=digest,
         item_attest=item_attest,
+        scope_blanks={lg: {f: sorted(nos) for f, nos in sorted(fs.items())} for lg, fs in sorted(b.scope_blanks.items())},
     )
 
 
