@@ -115,7 +115,7 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         categories=categories,
         indicators=items,
         warnings=[p.format() for p in package.warnings] + near_miss_warnings(package, rules)
-        + [p.format() for p in scope_blank_warnings(package, rules)] + reference_warnings,
+        + [p.format() for p in cap_repeats(scope_blank_warnings(package, rules))] + reference_warnings,
         evidence=manifest(package),
     )
 

@@ -173,12 +173,9 @@ def period_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]
     return out
 
 
-SCOPE_BLANK_ROWS = 20  # blank scope cells listed one by one per column; the rest in one summary warning
-
-
 def scope_blank_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
     """Blank cells of scope columns (ledger definition ``blank_means``) that a rule's population reads: incomplete
-    records, each named with file, row and column, and how the blank was read (audit D9)."""
+    records, each named with file, row and column, and how the blank was read (audit D9). Callers cap repeats."""
     out: list[Problem] = []
     for name, fields in sorted(rules.scope_blanks.items()):
         ledger = pkg.ledgers.get(name)
@@ -192,14 +189,9 @@ def scope_blank_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Pro
                        "属不完整记录,请补填")
             else:
                 why = f"「{fd.title}」未填写:空白的记录不计入指标 {items} 的检查,属不完整记录,请补填"
-            rows = [row for record, row in zip(ledger.records, ledger.rows) if record.get(field) is None]
-            for row in rows[:SCOPE_BLANK_ROWS]:
-                out.append(Problem(ledger.file, why, row=row, column=fd.title, sheet=ledger.sheet, severity="warning",
-                                   expected="是 / 否" if fd.type == "bool" else "、".join(fd.values or []) or None,
-                                   code="blank_scope"))
-            if len(rows) > SCOPE_BLANK_ROWS:
-                more = rows[SCOPE_BLANK_ROWS:]
-                shown_rows = "、".join(map(str, more[:10])) + ("……" if len(more) > 10 else "")
-                out.append(Problem(ledger.file, f"另有 {len(more)} 行{why.split(':')[0]}(第 {shown_rows} 行),读法同上",
-                                   column=fd.title, sheet=ledger.sheet, severity="warning", code="blank_scope"))
+            expected = "是 / 否" if fd.type == "bool" else "、".join(fd.values or []) or None
+            for record, row in zip(ledger.records, ledger.rows):
+                if record.get(field) is None:
+                    out.append(Problem(ledger.file, why, row=row, column=fd.title, sheet=ledger.sheet, severity="warning",
+                                       expected=expected, code="blank_scope"))
     return out
