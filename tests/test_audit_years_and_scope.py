@@ -8,7 +8,7 @@ import copy
 import datetime as dt
 
 import pytest
-from conftest import build_package, find_check, score_records
+from conftest import build_package, find_check
 
 from engine.evaluate import score
 from engine.evaluate.backends import durable_available, get_backend
