@@ -248,6 +248,24 @@ class EvidenceManifest(BaseModel):
     attachments: list[AttachmentFile] = Field(default_factory=list)
 
 
+class YearShare(BaseModel):
+    """One year of the creation period: how many of its days fall inside the period."""
+
+    year: int
+    days: int
+    of: int
+    partial: bool
+
+
+class PartialYearRule(BaseModel):
+    """不完整年度: the edition's (or profile's) rule for per-year quotas in years only partly inside the period."""
+
+    rule: Literal["pro_rata", "exempt", "full"]
+    name: str
+    explanation: str
+    years: list[YearShare] = Field(default_factory=list)
+
+
 class ScoreResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     run: RunInfo
@@ -257,6 +275,7 @@ class ScoreResult(BaseModel):
     indicators: list[IndicatorResult]
     warnings: list[str] = Field(default_factory=list)
     evidence: EvidenceManifest = Field(default_factory=EvidenceManifest)
+    partial_years: PartialYearRule | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"

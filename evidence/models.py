@@ -35,7 +35,18 @@ class Period(BaseModel):
 
     @property
     def years(self) -> list[int]:
+        """Every calendar year the period touches, the partial first and last ones included (see ``days_in``)."""
         return list(range(self.start.year, self.end.year + 1))
+
+    def days_in(self, first: int, last: int | None = None, start: dt.date | None = None,
+                end: dt.date | None = None) -> tuple[int, int]:
+        """(days of the years ``first``..``last`` inside the period — and inside [start, end] when given —, days of
+        those years): the share of a per-year quota a partial year carries."""
+        last = first if last is None else last
+        lo, hi = dt.date(first, 1, 1), dt.date(last, 12, 31)
+        a = max(lo, self.start, start or lo)
+        b = min(hi, self.end, end or hi)
+        return max(0, (b - a).days + 1), (hi - lo).days + 1
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end

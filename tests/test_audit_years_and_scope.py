@@ -8,7 +8,7 @@ import copy
 import datetime as dt
 
 import pytest
-from conftest import build_package, find_check
+from conftest import build_package, find_check, score_records
 
 from engine.evaluate import score
 from engine.evaluate.backends import durable_available, get_backend
@@ -115,3 +115,106 @@ def test_d9_validate_lists_blank_scope_cells(tmp_path, rules):
     _, problems = validate_package(pkg, rules)
     [p] = [p for p in problems if p.code == "blank_scope" and p.column == "是否重大执法决定"]
     assert (p.file, p.row, p.column, p.severity) == ("ledgers/enforcement_cases.csv", 3, "是否重大执法决定", "warning")
+
+
+# ---------------------------------------------------------------- D16: partial first and last years of the period
+
+# 2021-07-01 .. 2023-03-31: 2021 has 184 of 365 days in the period, 2022 all, 2023 90 of 365.
+PARTIAL = {"period": {"start": "2021-07-01", "end": "2023-03-31"}}
+
+
+def _activities(kind: str, per_year: dict[int, int]) -> list[dict]:
+    out = []
+    for year, n in per_year.items():
+        for k in range(n):
+            day = dt.date(year, 8, 1) if year == 2021 else dt.date(year, 3, 1)
+            out.append({"activity_id": f"A-{year}-{k}", "type": kind, "date": day + dt.timedelta(days=k),
+                        "title": f"{kind}{year}-{k}"})
+    return out
+
+
+def _profile(tmp_path, rule: str):
+    from engine.evaluate import load_rules
+
+    path = tmp_path / f"partial-{rule}.yaml"
+    path.write_text(f"id: partial-{rule}\ntitle: 不完整年度{rule}\nbase: base-87\npartial_years: {rule}\n", encoding="utf-8")
+    return load_rules(profile=path)
+
+
+def test_d16_edition_states_one_partial_year_rule(rules):
+    assert rules.catalog.edition.partial_years == "pro_rata"
+
+
+def test_d16_a_yearly_quota_is_pro_rated_in_partial_years(tmp_path, rules):
+    # 83 法治专题学习 ≥ 4 a year: 2021 needs round(4 × 184/365 = 2.02) = 2, 2022 needs 4, 2023 round(4 × 90/365 = 0.99) = 1.
+    # Before: 4 in each partial year, so 2 and 1 sessions failed both years.
+    ledgers = {"activities": _activities("法治专题学习", {2021: 2, 2022: 4, 2023: 1})}
+    result = both_backends(tmp_path, rules, ledgers, **PARTIAL)
+    check = find_check(result, 83, id="legal_study_sessions")
+    assert check.status == "pass", check.years
+    assert [(y.year, y.status, y.required) for y in check.years] == [
+        (2021, "pass", "≥ 2 次(全年 4,按 184/365 天折算)"), (2022, "pass", "≥ 4 次"),
+        (2023, "pass", "≥ 1 次(全年 4,按 90/365 天折算)")]
+    assert check.required == "每年 ≥ 4 次,不足整年的年度按比例折算"
+
+
+def test_d16_one_short_of_the_pro_rated_quota_fails(tmp_path, rules):
+    ledgers = {"activities": _activities("法治专题学习", {2021: 1, 2022: 4, 2023: 1})}
+    result = score_records(tmp_path, rules, ledgers, **PARTIAL)
+    check = find_check(result, 83, id="legal_study_sessions")
+    assert check.status == "partial" and check.years[0].status == "fail"
+    assert check.years[0].actual == "2021年 1 次" and check.years[0].required.startswith("≥ 2 次")
+
+
+def test_d16_a_quota_that_rounds_to_zero_is_not_required(tmp_path, rules):
+    # 83 常务会议学法 ≥ 1 a year: 2023's 90 days give round(0.25) = 0 -> not required, not scored (before: failed)
+    ledgers = {"activities": _activities("常务会议学法", {2021: 1, 2022: 1})}
+    result = both_backends(tmp_path, rules, ledgers, **PARTIAL)
+    check = find_check(result, 83, where__type="常务会议学法")
+    assert check.status == "pass" and check.score == 1.0
+    assert [(y.year, y.status) for y in check.years] == [(2021, "pass"), (2022, "pass"), (2023, "not_applicable")]
+    assert check.years[2].required == "不作要求(全年 1,按 90/365 天折算)"
+
+
+@pytest.mark.parametrize("rule,status_2021", [("full", "fail"), ("exempt", "not_applicable"), ("pro_rata", "pass")])
+def test_d16_a_profile_chooses_the_rule(tmp_path, rules, rule, status_2021):
+    tailored = _profile(tmp_path, rule)
+    assert tailored.catalog.edition.partial_years == rule
+    ledgers = {"activities": _activities("法治专题学习", {2021: 2, 2022: 4, 2023: 1})}
+    result = score_records(tmp_path, tailored, ledgers, **PARTIAL)
+    check = find_check(result, 83, id="legal_study_sessions")
+    assert check.years[0].status == status_2021
+    assert result.partial_years.rule == rule
+
+
+def test_d16_full_years_are_unchanged(tmp_path, rules):
+    # the boundary: a period of whole years asks the full quota every year
+    ledgers = {"activities": _activities("法治专题学习", {2021: 3, 2022: 4})}
+    result = score_records(tmp_path, rules, ledgers)
+    check = find_check(result, 83, id="legal_study_sessions")
+    assert [(y.status, y.required) for y in check.years] == [("fail", "≥ 4 次"), ("pass", "≥ 4 次")]
+    assert check.required == "每年 ≥ 4 次"
+    assert [y.partial for y in result.partial_years.years] == [False, False]
+
+
+def test_d16_a_yearly_value_need_not_be_reported_for_a_year_that_rounds_to_zero(tmp_path, rules):
+    # 87 法治建设政绩考核分值权重, one value a year: 2023 (90 days) unreported is not required; 2021 (184 days) is
+    metrics = [{"metric_id": "M-1", "metric": "法治建设政绩考核分值权重", "year": 2022, "value": "12%"}]
+    result = score_records(tmp_path, rules, {"metrics": metrics}, **PARTIAL)
+    check = find_check(result, 87, where__metric="法治建设政绩考核分值权重")
+    assert [(y.year, y.status) for y in check.years] == [(2021, "fail"), (2022, "pass"), (2023, "not_applicable")]
+
+
+def test_d16_the_report_prints_the_rule(tmp_path, rules):
+    from engine.output.reports import render_report
+
+    ledgers = {"activities": _activities("法治专题学习", {2021: 2, 2022: 4, 2023: 1})}
+    result = score_records(tmp_path, rules, ledgers, **PARTIAL)
+    assert result.partial_years.rule == "pro_rata" and result.partial_years.name == "按比例折算"
+    assert [(y.year, y.days, y.of, y.partial) for y in result.partial_years.years] == [
+        (2021, 184, 365, True), (2022, 365, 365, False), (2023, 90, 365, True)]
+    assert '"partial_years"' in result.to_json()
+    for fmt in ("md", "html"):
+        text = render_report(result, fmt)
+        assert "不完整年度" in text and "按比例折算" in text and "2021年在周期内 184/365 天" in text
+        assert "2023年在周期内 90/365 天" in text and "四舍五入到整数" in text

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import heapq
 import itertools
+import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -48,6 +49,32 @@ class Context:
     @property
     def period(self):
         return self.package.unit.period
+
+    @property
+    def partial_rule(self) -> str:
+        return self.rules.catalog.edition.partial_years
+
+    def quota(self, value: float, op: str, first: int, last: int | None = None, start: dt.date | None = None,
+              end: dt.date | None = None) -> tuple[float, str | None]:
+        """A per-year minimum for the years ``first``..``last`` under the edition's partial-year rule (audit D16):
+        (required, note). Only inside the period (and [start, end], e.g. an officer's time in post) counts;
+        required 0 means not required that year. Maxima and full years are never scaled."""
+        inside, total = self.period.days_in(first, last, start, end)
+        if inside == 0:
+            return 0.0, "不在期间内"
+        if op != ">=" or value <= 0 or inside >= total:
+            return value, None
+        days = f"{inside}/{total} 天"
+        rule = self.partial_rule
+        if rule == "full":
+            return value, f"{days},按全年要求"
+        if rule == "exempt" and (start is not None or end is not None or self._has_full_year()):
+            return 0.0, f"{days},不足整年不作要求"
+        required = float(math.floor(value * inside / total + 0.5))
+        return required, f"全年 {num(value)},按 {days}折算"
+
+    def _has_full_year(self) -> bool:
+        return any(self.period.days_in(y)[0] == self.period.days_in(y)[1] for y in self.period.years)
 
     def ledger(self, name: str | None) -> Ledger | None:
         return self.package.ledgers.get(name) if name else None
@@ -399,26 +426,44 @@ def _windows(years: list[int], every: int | None, per_year: bool) -> list[tuple[
 def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, unit="条") -> CheckResult:
     years = ctx.period.years
     by_year = _group_by_year(ctx, ledger, indices, spec)
+    windows = _windows(years, every, per_year)
+    if per_year or every:  # per-year (per-N-years) quotas under the edition's partial-year rule
+        quotas = [ctx.quota(value, op, lo, hi) for lo, hi in windows]
+        if value > 0 and not any(q for q, _ in quotas):  # a period too short to require anything: round up instead
+            quotas = [(float(math.ceil(value * ctx.period.days_in(lo, hi)[0] / ctx.period.days_in(lo, hi)[1])),
+                       f"创建周期不足以折算,{ctx.period.days_in(lo, hi)[0]}/{ctx.period.days_in(lo, hi)[1]} 天向上取整")
+                      for lo, hi in windows]
+    else:
+        quotas = [(value, None) for _ in windows]
     results: list[YearResult] = []
-    for lo, hi in _windows(years, every, per_year):
+    for (lo, hi), (q, note) in zip(windows, quotas):
         n = sum(len(by_year.get(y, [])) for y in range(lo, hi + 1))
-        label_year = lo
-        status = "pass" if OPS[op](n, value) else "fail"
         span = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
-        results.append(YearResult(year=label_year, status=status, actual=f"{span} {n} {unit}", required=f"{OP_ZH[op]} {num(value)} {unit}"))
-    failing = [(lo, hi) for (lo, hi), r in zip(_windows(years, every, per_year), results) if r.status == "fail"]
+        if value > 0 and q == 0:
+            results.append(YearResult(year=lo, status="not_applicable", actual=f"{span} {n} {unit}", required=f"不作要求({note})"))
+            continue
+        status = "pass" if OPS[op](n, q) else "fail"
+        results.append(YearResult(year=lo, status=status, actual=f"{span} {n} {unit}",
+                                  required=f"{OP_ZH[op]} {num(q)} {unit}" + (f"({note})" if note else "")))
+    failing = [(lo, hi) for (lo, hi), r in zip(windows, results) if r.status == "fail"]
     if failing and (per_year or every):  # cite the records of the failing years only, not the compliant ones
         indices = [i for lo, hi in failing for y in range(lo, hi + 1) for i in by_year.get(y, [])]
         indices = sorted(set(indices))
     evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
     per = f"每{every}年" if every else ("每年" if per_year else "创建周期内")
-    required = f"{per} {OP_ZH[op]} {num(value)} {unit}"
+    required = f"{per} {OP_ZH[op]} {num(value)} {unit}" + (partial_suffix(ctx) if any(n for _, n in quotas) else "")
     actual = ";".join(r.actual for r in results)
     violations = sum(1 for r in results if r.status == "fail")
     out = _fold_years(cc, results, violations, evidence, total, actual, required)
     if not per_year and not every:
         out.years = []
     return out
+
+
+def partial_suffix(ctx: Context) -> str:
+    """What the required text adds when a partial year was met: the rule's name (the report states the rule)."""
+    return {"pro_rata": ",不足整年的年度按比例折算", "exempt": ",不足整年的年度不作要求",
+            "full": ",不足整年的年度按全年要求"}[ctx.partial_rule]
 
 
 def _describe(ledger: Ledger, i: int) -> str:
@@ -499,12 +544,16 @@ def check_value(cc: CompiledCheck, ctx: Context) -> CheckResult:
         for year in ctx.period.years:
             members = by_year.get(year, [])
             if not members:
-                years_out.append(YearResult(year=year, status="fail", actual="未填报", required=required))
+                q, note = ctx.quota(1, ">=", year)  # one yearly value, under the partial-year rule (D16)
+                if q == 0:
+                    years_out.append(YearResult(year=year, status="not_applicable", actual="未填报", required=f"不作要求({note})"))
+                else:
+                    years_out.append(YearResult(year=year, status="fail", actual="未填报", required=required))
                 continue
             values = "、".join(show(ledger.records[i][c.field]) if ledger.records[i].get(c.field) is not None else "空" for i in members)
             status = "fail" if any(i in bad_set for i in members) else "pass"
             years_out.append(YearResult(year=year, status=status, actual=values, required=required))
-        missing_years = [y.year for y in years_out if y.actual == "未填报"]
+        missing_years = [y.year for y in years_out if y.actual == "未填报" and y.status == "fail"]
         evidence, total = ctx.cite(ledger, bad or population, lambda i: f"{title}:{_show_value(ledger.records[i].get(c.field), show)}")
         actual = ";".join(f"{y.year}年 {y.actual}" for y in years_out)
         out = _fold_years(cc, years_out, len(bad) + len(missing_years), evidence, total, actual, required + ",每年")
@@ -572,29 +621,41 @@ def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
         return _missing(cc, ctx, "没有需要统计的对象")
     years = ctx.period.years if c.per_year else [None]
     results: list[YearResult] = []
-    failing: list[tuple[str, Ledger | None, int | None, int | None, float]] = []
+    failing: list[tuple[str, Ledger | None, int | None, int | None, float, float | None]] = []
+    scaled = False
     for year in years:
         limit, ref_label = ctx.threshold(c.value, year)
-        short = 0
+        short = counted = 0
         for member, pl, pi in members:
+            required = limit
+            if year is not None and limit is not None:  # the partial-year rule (D16)
+                required, note = ctx.quota(limit, c.op, year)
+                scaled |= note is not None
+                if required == 0 and limit > 0:
+                    continue
+            counted += 1
             total = sums.get((member, year), 0.0)
-            if limit is None or not OPS[c.op](round(total, 9), limit):
+            if required is None or not OPS[c.op](round(total, 9), required):
                 short += 1
-                failing.append((member, pl, pi, year, total))
+                failing.append((member, pl, pi, year, total, required))
         if year is not None:
+            req_text = f"每人 {OP_ZH[c.op]} {num(limit) if limit is not None else ref_label}"
+            if not counted:
+                results.append(YearResult(year=year, status="not_applicable", actual="0 人", required=f"{req_text}(本年不作要求)"))
+                continue
             status = "pass" if short == 0 else "fail"
-            results.append(YearResult(year=year, status=status, actual=f"{len(members) - short}/{len(members)} 人达标",
-                                      required=f"每人 {OP_ZH[c.op]} {num(limit) if limit is not None else ref_label}"))
+            results.append(YearResult(year=year, status=status, actual=f"{counted - short}/{counted} 人达标",
+                                      required=req_text + (partial_suffix(ctx) if scaled else "")))
     sum_title = ctx.rules.ledgers.ledgers[ledger.name].fields[c.sum].title
     evidence = []
-    for member, pl, pi, year, total in sorted(failing, key=lambda t: (t[0], t[3] or 0))[: ctx.max_citations]:
+    for member, pl, pi, year, total, need in sorted(failing, key=lambda t: (t[0], t[3] or 0))[: ctx.max_citations]:
         where = f"{year}年" if year else "创建周期内"
+        text = f"{where}{sum_title}合计 {num(total)}" + (f",应 {OP_ZH[c.op]} {num(need)}" if need is not None else "")
         if pl is not None:
-            evidence.append(Citation(ledger=pl.name, file=pl.file, row=pl.rows[pi], id=member, sheet=pl.sheet,
-                                     note=f"{where}{sum_title}合计 {num(total)}"))
+            evidence.append(Citation(ledger=pl.name, file=pl.file, row=pl.rows[pi], id=member, sheet=pl.sheet, note=text))
         else:
-            evidence.append(Citation(ledger=ledger.name, file=ledger.file, id=member, note=f"{where}{sum_title}合计 {num(total)}"))
-    required = f"每人每年{sum_title} {OP_ZH[c.op]} {num(ctx.threshold(c.value, None)[0] or 0)}"
+            evidence.append(Citation(ledger=ledger.name, file=ledger.file, id=member, note=text))
+    required = f"每人每年{sum_title} {OP_ZH[c.op]} {num(ctx.threshold(c.value, None)[0] or 0)}" + (partial_suffix(ctx) if scaled else "")
     if c.per_year:
         actual = ";".join(f"{r.year}年 {r.actual}" for r in results)
         return _fold_years(cc, results, len(failing), evidence, len(failing), actual, required)

@@ -21,12 +21,15 @@ from engine.results import (
     CalendarOverrideInfo,
     EvidenceManifest,
     LedgerFile,
+    PartialYearRule,
     RunInfo,
     ScoreResult,
     UnitSummary,
+    YearShare,
 )
 from engine.rules.catalog import DEFAULT_RULES, Catalog, load_catalog
 from engine.rules.compiler import CompiledRules, compile_rules
+from engine.rules.model import PARTIAL_YEARS_TEXT, PARTIAL_YEARS_ZH
 from engine.rules.profiles import TailoredCatalog, calendar_overrides, tailor
 from evidence.package import EvidencePackage, load_package
 from evidence.schema import LEDGERS_FILE, LedgerCatalog, load_ledger_catalog
@@ -117,7 +120,18 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
         warnings=[p.format() for p in package.warnings] + near_miss_warnings(package, rules)
         + [p.format() for p in cap_repeats(scope_blank_warnings(package, rules))] + reference_warnings,
         evidence=manifest(package),
+        partial_years=partial_year_rule(catalog, package),
     )
+
+
+def partial_year_rule(catalog: Catalog, package: EvidencePackage) -> PartialYearRule:
+    """The partial-year rule the checks applied (audit D16), with the days of each period year inside the period."""
+    rule, period = catalog.edition.partial_years, package.unit.period
+    years = []
+    for year in period.years:
+        days, of = period.days_in(year)
+        years.append(YearShare(year=year, days=days, of=of, partial=days < of))
+    return PartialYearRule(rule=rule, name=PARTIAL_YEARS_ZH[rule], explanation=PARTIAL_YEARS_TEXT[rule], years=years)
 
 
 def reference_tables(catalog: Catalog, package: EvidencePackage) -> tuple[dict, dict]:

@@ -269,8 +269,25 @@ class ReferenceSource(Strict):
     verified: bool = False
 
 
+PartialYears = Literal["pro_rata", "exempt", "full"]
+PARTIAL_YEARS_ZH = {"pro_rata": "按比例折算", "exempt": "不作要求", "full": "按全年要求"}
+PARTIAL_YEARS_TEXT = {
+    "pro_rata": "创建周期首末不足整年的年度(及执法人员只在岗部分年度的),每年的数量要求(次数、份数、学时)按在周期内(在岗)"
+                "的天数折算:要求 × 天数 ÷ 全年天数,四舍五入到整数;折算为 0 的年度不作要求,不计入逐年得分。"
+                "比率和数值要求不折算;每年一条的年度数值在该年折算为 0 时可不填报,已填报的照常检查。",
+    "exempt": "创建周期首末不足整年的年度(及执法人员只在岗部分年度的)不作每年的数量要求,不计入逐年得分;"
+              "比率和数值要求不折算,已填报的年度数值照常检查。整个创建周期不足一个整年时按比例折算。",
+    "full": "创建周期首末不足整年的年度(及执法人员只在岗部分年度的)同样按全年的数量要求检查。",
+}
+
+
 class Edition(Strict):
-    """``indicators/edition.yaml``: the edition's metadata, categories, total and formula."""
+    """``indicators/edition.yaml``: the edition's metadata, categories, total and formula.
+
+    ``partial_years``: how every per-year quota treats a year only partly inside the creation period (and an officer
+    in post only part of a year): ``pro_rata`` (quota × days ÷ days of the year, rounded; 0 = not required),
+    ``exempt`` (not required) or ``full`` (the full quota). A profile may set it.
+    """
 
     id: str
     name: str
@@ -280,3 +297,4 @@ class Edition(Strict):
     categories: list[Category]
     references: dict[str, dict[int, float]] = Field(default_factory=dict)
     reference_sources: dict[str, ReferenceSource] = Field(default_factory=dict)
+    partial_years: PartialYears = "pro_rata"

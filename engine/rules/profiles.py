@@ -8,7 +8,8 @@ gives a :class:`TailoredCatalog`: deep copies of the indicators, re-validated, w
   (``checks: {check_id: {value: 60}}``), added or removed checks (with a reason);
 - ``unit_types``: per unit type (县/区/镇/街道/部门; a 镇 rule also covers 街道), indicators not applicable to that type (with a reason);
 - ``add``: full indicator definitions (same schema as ``indicators/*.yaml``), optionally in new categories;
-- the ``waiver_scoring`` policy, and the scale ``total_points``;
+- the ``waiver_scoring`` policy, the ``partial_years`` rule (years partly inside the period), and the scale
+  ``total_points``;
 - ``calendar_overrides``: years the official holiday calendar (chinese-calendar) covers whose schedule may
   nevertheless be replaced by a calendar file, each with a cited source (the 国务院办公厅 notice: title, number,
   date). Without it a calendar file for a covered year is an error; with it the report states the override.
@@ -33,7 +34,17 @@ from pydantic import Field, ValidationError, field_validator
 
 from engine.errors import InputError, Problem
 from engine.rules.catalog import ROOT, Catalog
-from engine.rules.model import Applicability, Category, Check, Indicator, Scoring, Strict, UnitType
+from engine.rules.model import (
+    PARTIAL_YEARS_ZH,
+    Applicability,
+    Category,
+    Check,
+    Indicator,
+    PartialYears,
+    Scoring,
+    Strict,
+    UnitType,
+)
 from engine.yamlio import _translate, line_of, parse_yaml_bytes, read_file_bytes, validation_problems
 
 PROFILES_DIR = ROOT / "profiles"
@@ -106,6 +117,7 @@ class Profile(Strict):
     base: str | None = None  # edition id this profile tailors; None = any edition, unchanged unless said below
     total_points: float | None = Field(default=None, gt=0)
     waiver_scoring: WaiverScoring = "excluded"
+    partial_years: PartialYears | None = None  # the edition's rule for years partly inside the period, if changed
     references: dict[str, dict[int, float]] = Field(default_factory=dict)  # e.g. verified national loss rates
     reference_source: str | None = None  # where the profile's reference values come from (publication, document)
     categories: list[Category] = Field(default_factory=list)  # new categories for added indicators (count ignored)
@@ -300,6 +312,9 @@ def apply_profile(catalog: Catalog, loaded: LoadedProfile) -> TailoredCatalog:
     edition = catalog.edition.model_copy(deep=True)
     edition.categories = categories
     edition.total_points = scale
+    if prof.partial_years is not None and prof.partial_years != edition.partial_years:
+        changes.append(f"不完整年度:{PARTIAL_YEARS_ZH[edition.partial_years]} 改为 {PARTIAL_YEARS_ZH[prof.partial_years]}")
+        edition.partial_years = prof.partial_years
     n_dis, n_add, n_ov = len(prof.disable), len(prof.add), len(prof.overrides)
     statement = (f"剪裁方案「{prof.title}」({prof.id}):在规则版本 {catalog.edition.id} 基础上停用 {n_dis} 项、"
                  f"新增 {n_add} 项、调整 {n_ov} 项,单位类型适用性规则 {len(prof.unit_types)} 条;"
