@@ -72,7 +72,9 @@ class Synth:
             if name == ld.id_field:
                 rec[name] = self.next_id(ledger)
             elif fd.type == "date":
-                rec[name] = self.day_in(year)
+                day = self.day_in(year)  # drawn in any case: the random stream (and the examples) stay the same
+                # an undated ledger's dates (staff in post from / to) are left blank: present throughout the period
+                rec[name] = day if ld.date_field or fd.required else None
             elif fd.type == "datetime":
                 d = self.day_in(year)
                 rec[name] = dt.datetime(d.year, d.month, d.day, self.rng.randrange(8, 18), self.rng.choice([0, 15, 30, 45]))

@@ -122,6 +122,8 @@ def column_note(name: str, fd: FieldDef, ld: LedgerDef, codes: list[str] | None 
         lines.append(f"从下拉列表选择(共 {len(codes)} 项,见「代码表」工作表)")
     if fd.note:
         lines.append("说明:" + fd.note)
+    if fd.blank_means:
+        lines.append("请勿留空:空白" + ("按适用计入" if fd.blank_means == "in_scope" else "的记录不计入") + ",并作为不完整记录提示")
     if name == ld.id_field:
         lines.append("每行唯一的编号")
     lines.append(f"示例:{example(fd, name, ld, codes, start)}")

@@ -218,3 +218,92 @@ def test_d16_the_report_prints_the_rule(tmp_path, rules):
         text = render_report(result, fmt)
         assert "不完整年度" in text and "按比例折算" in text and "2021年在周期内 184/365 天" in text
         assert "2023年在周期内 90/365 天" in text and "四舍五入到整数" in text
+
+
+# ---------------------------------------------------------------- D5: 60 training hours
+
+
+def _officer(pid: str, **fields) -> dict:
+    rec = {"person_id": pid, "name": f"执法{pid}", "role": "执法人员", "certified": True, "exam_passed": True}
+    rec.update(fields)
+    return rec
+
+
+def _training(pid: str, year: int, hours: float, topic_type: str | None = "专门法律知识", n: int = 1) -> list[dict]:
+    out = []
+    for k in range(n):
+        rec = {"record_id": f"T-{pid}-{year}-{k}-{hours:g}-{topic_type}", "person_id": pid,
+               "date": dt.date(year, 3, 1) + dt.timedelta(days=k), "hours": hours / n}
+        if topic_type is not None:
+            rec["topic_type"] = topic_type
+        out.append(rec)
+    return out
+
+
+def _hours(tmp_path, rules, staff, training, **unit):
+    result = both_backends(tmp_path, rules, {"staff": staff, "training_records": training}, **unit)
+    return find_check(result, 60, id="training_hours"), result
+
+
+def test_d5_a_departed_officer_is_not_required_after_leaving(tmp_path, rules):
+    # audit E3: S-1 in post until 2021-04-24, no 2022 training: 2022 is not required of S-1 (before: 2022 failed).
+    # 2021: in post 114 of 365 days -> round(40 × 114/365 = 12.49) = 12 hours; S-1 has 12.
+    staff = [_officer("S-1", active_to=dt.date(2021, 4, 24)), _officer("S-2")]
+    training = _training("S-1", 2021, 12) + _training("S-2", 2021, 40) + _training("S-2", 2022, 40)
+    check, _ = _hours(tmp_path, rules, staff, training)
+    assert check.status == "pass", (check.actual, check.years)
+    assert [(y.year, y.actual) for y in check.years] == [
+        (2021, "2/2 人达标,1 人在岗不足整年"), (2022, "1/1 人达标,1 人当年不在岗不作要求")]
+    assert check.required == "每人每年学时 ≥ 40,不足整年的年度按比例折算"
+
+
+def test_d5_part_year_officer_needs_the_pro_rated_hours(tmp_path, rules):
+    # S-1 joined 2022-07-01: 184 of 365 days -> round(20.16) = 20 hours in 2022; 19 fails, naming actual and required
+    staff = [_officer("S-1", active_from=dt.date(2022, 7, 1))]
+    ok, _ = _hours(tmp_path / "a", rules, staff, _training("S-1", 2022, 20))
+    assert ok.status == "pass" and [(y.year, y.status) for y in ok.years] == [(2021, "not_applicable"), (2022, "pass")]
+    short, _ = _hours(tmp_path / "b", rules, staff, _training("S-1", 2022, 19))
+    assert short.status == "fail"
+    assert [e.note for e in short.evidence] == ["2022年学时合计 19,应 ≥ 20"] and short.evidence[0].id == "S-1"
+
+
+def test_d5_a_full_year_officer_still_needs_40(tmp_path, rules):
+    # the boundary: in post all year (dates blank or outside the year) -> 40; 39.5 fails
+    staff = [_officer("S-1", active_from=dt.date(2019, 1, 1))]
+    check, _ = _hours(tmp_path, rules, staff, _training("S-1", 2021, 40) + _training("S-1", 2022, 39.5))
+    assert check.status == "partial" and [e.note for e in check.evidence] == ["2022年学时合计 39.5,应 ≥ 40"]
+
+
+def test_d5_only_legal_topics_count(tmp_path, rules):
+    # 40 hours a year of which 10 are 非法律类 (业务技能): 30 legal hours < 40 (before: the topic was ignored, 40 passed)
+    staff = [_officer("S-1")]
+    training = []
+    for year in (2021, 2022):
+        training += _training("S-1", year, 30, "公共法律知识") + _training("S-1", year, 10, "非法律类")
+    check, _ = _hours(tmp_path, rules, staff, training)
+    assert check.status == "fail" and [e.note for e in check.evidence] == ["2021年学时合计 30,应 ≥ 40",
+                                                                        "2022年学时合计 30,应 ≥ 40"]
+
+
+def test_d5_blank_topic_is_reported_not_silently_counted(tmp_path, rules):
+    staff = [_officer("S-1")]
+    training = _training("S-1", 2021, 40) + _training("S-1", 2022, 30) + _training("S-1", 2022, 10, None)
+    check, result = _hours(tmp_path, rules, staff, training)
+    assert check.status == "partial" and check.evidence[0].note == "2022年学时合计 30,应 ≥ 40"
+    assert "1 条记录的「培训类别」未填写,未计入" in check.message
+    [warning] = [w for w in result.warnings if "培训类别" in w]
+    assert "ledgers/training_records.csv" in warning and "第4行" in warning and "不计入指标 60" in warning
+
+
+def test_d5_training_category_is_in_the_template(tmp_path, rules):
+    from openpyxl import load_workbook
+
+    from evidence.templates import scaffold
+
+    scaffold(tmp_path / "pkg", "测试县人民政府", "县", dt.date(2021, 1, 1), dt.date(2022, 12, 31), rules.ledgers, rules)
+    [path] = [p for p in (tmp_path / "pkg" / "ledgers").glob("*.xlsx") if "培训学时" in p.name]
+    ws = load_workbook(path).worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert "培训类别" in header
+    col = ws.cell(row=1, column=header.index("培训类别") + 1).column_letter
+    assert any(col in str(dv.sqref) and "非法律类" in dv.formula1 for dv in ws.data_validations.dataValidation)

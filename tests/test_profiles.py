@@ -23,9 +23,10 @@ WEAK = ROOT / "examples" / "weak-town"
 
 
 def officer_package(tmp_path: Path, rules) -> Path:
-    """One enforcement officer, certified, 45 training hours in each year of the period."""
+    """One enforcement officer, certified, 45 hours of legal training in each year of the period."""
     staff = [{"person_id": "S-1", "name": "执法员甲", "role": "执法人员", "certified": True, "exam_passed": True}]
-    training = [{"record_id": f"T-{y}", "person_id": "S-1", "date": f"{y}-06-01", "hours": 45} for y in (2021, 2022)]
+    training = [{"record_id": f"T-{y}", "person_id": "S-1", "date": f"{y}-06-01", "hours": 45,
+                 "topic_type": "专门法律知识"} for y in (2021, 2022)]
     return build_package(tmp_path / "pkg", rules, {"staff": staff, "training_records": training})
 
 

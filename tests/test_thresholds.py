@@ -142,7 +142,7 @@ def test_57_annual_case_review(tmp_path, rules, years, expected):
 @pytest.mark.parametrize("hours,expected", [(40, "pass"), (39.5, "fail")])
 def test_60_training_hours(tmp_path, rules, hours, expected):
     staff = [{"person_id": "P1", "role": "执法人员"}]
-    training = [{"person_id": "P1", "date": D(y, 3, 1), "hours": hours} for y in (2021, 2022)]
+    training = [{"person_id": "P1", "date": D(y, 3, 1), "hours": hours, "topic_type": "公共法律知识"} for y in (2021, 2022)]
     res = status(tmp_path, rules, {"staff": staff, "training_records": training}, 60, "training_hours")
     assert res.status == expected
     if expected == "fail":

@@ -596,6 +596,25 @@ def check_ratio(cc: CompiledCheck, ctx: Context) -> CheckResult:
                    evidence=evidence, evidence_total=total)
 
 
+def _active_spans(c, members) -> tuple[list[tuple[dt.date | None, dt.date | None]], int]:
+    """Each member's time in the population (``population_active``: e.g. in post from / to); a span that ends before
+    it starts cannot be used: the member then counts as present all year (and is counted in the message)."""
+    span = c.population_active
+    out: list[tuple[dt.date | None, dt.date | None]] = []
+    inverted = 0
+    for _member, pl, pi in members:
+        if span is None or pl is None:
+            out.append((None, None))
+            continue
+        start, end = pl.records[pi].get(span.start), pl.records[pi].get(span.end)
+        start, end = (_day(start) if start else None), (_day(end) if end else None)
+        if start and end and end < start:
+            inverted += 1
+            start = end = None
+        out.append((start, end))
+    return out, inverted
+
+
 def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
     c = cc.check
     ledger = ctx.ledger(c.ledger)
@@ -620,17 +639,25 @@ def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
     if not members:
         return _missing(cc, ctx, "没有需要统计的对象")
     years = ctx.period.years if c.per_year else [None]
+    spans, inverted = _active_spans(c, members)
     results: list[YearResult] = []
     failing: list[tuple[str, Ledger | None, int | None, int | None, float, float | None]] = []
     scaled = False
     for year in years:
         limit, ref_label = ctx.threshold(c.value, year)
-        short = counted = 0
-        for member, pl, pi in members:
+        short = counted = part = absent = 0
+        for k, (member, pl, pi) in enumerate(members):
             required = limit
-            if year is not None and limit is not None:  # the partial-year rule (D16)
-                required, note = ctx.quota(limit, c.op, year)
+            if year is not None and limit is not None:  # the partial-year rule (D16), in post only part of a year (D5)
+                start, end = spans[k]
+                required, note = ctx.quota(limit, c.op, year, start=start, end=end)
                 scaled |= note is not None
+                if (start or end) and ctx.period.days_in(year, start=start, end=end)[0] == 0:
+                    absent += 1
+                    continue
+                if (start or end) and note is not None and ctx.period.days_in(year)[0] > ctx.period.days_in(
+                        year, start=start, end=end)[0]:
+                    part += 1
                 if required == 0 and limit > 0:
                     continue
             counted += 1
@@ -640,11 +667,13 @@ def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
                 failing.append((member, pl, pi, year, total, required))
         if year is not None:
             req_text = f"每人 {OP_ZH[c.op]} {num(limit) if limit is not None else ref_label}"
+            who = "".join([f",{part} 人在岗不足整年" if part else "", f",{absent} 人当年不在岗不作要求" if absent else ""])
             if not counted:
-                results.append(YearResult(year=year, status="not_applicable", actual="0 人", required=f"{req_text}(本年不作要求)"))
+                results.append(YearResult(year=year, status="not_applicable", actual=f"0 人{who}",
+                                          required=f"{req_text}(本年不作要求)"))
                 continue
             status = "pass" if short == 0 else "fail"
-            results.append(YearResult(year=year, status=status, actual=f"{counted - short}/{counted} 人达标",
+            results.append(YearResult(year=year, status=status, actual=f"{counted - short}/{counted} 人达标{who}",
                                       required=req_text + (partial_suffix(ctx) if scaled else "")))
     sum_title = ctx.rules.ledgers.ledgers[ledger.name].fields[c.sum].title
     evidence = []
@@ -656,12 +685,17 @@ def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
         else:
             evidence.append(Citation(ledger=ledger.name, file=ledger.file, id=member, note=text))
     required = f"每人每年{sum_title} {OP_ZH[c.op]} {num(ctx.threshold(c.value, None)[0] or 0)}" + (partial_suffix(ctx) if scaled else "")
+    notes = [ctx.scope_note(cc, ledger, rows, c.year, True)]
+    if inverted:
+        notes.append(f"{inverted} 名人员的在岗截止日期早于起始日期,无法使用,按全年在岗计")
+    message = ";".join(n for n in notes if n) or None
     if c.per_year:
         actual = ";".join(f"{r.year}年 {r.actual}" for r in results)
-        return _fold_years(cc, results, len(failing), evidence, len(failing), actual, required)
+        return _fold_years(cc, results, len(failing), evidence, len(failing), actual, required, message=message)
     status = "pass" if not failing else "fail"
     return _result(cc, status, actual=f"{len(members) - len(failing)}/{len(members)} 达标", required=required,
-                   score=1.0 if status == "pass" else 0.0, violations=len(failing), evidence=evidence, evidence_total=len(failing))
+                   score=1.0 if status == "pass" else 0.0, violations=len(failing), evidence=evidence, evidence_total=len(failing),
+                   message=message)
 
 
 # ---------------------------------------------------------------- incidents and review

@@ -293,6 +293,9 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     cc.numerator = b.predicate(ind, check, check.population.ledger, check.population.where)
                     key = check.population_key or check.group_by
                     b.field_ok(ind, check, check.population.ledger, key)
+                    if check.population_active is not None:
+                        for name in (check.population_active.start, check.population_active.end):
+                            b.field_ok(ind, check, check.population.ledger, name)
             elif kind == "ratio":
                 cc.numerator = b.predicate(ind, check, check.numerator.ledger, check.numerator.where)
                 cc.denominator = b.predicate(ind, check, check.denominator.ledger, check.denominator.where)

@@ -151,8 +151,21 @@ class RatioCheck(CheckBase):
     value: Threshold
 
 
+class ActiveSpan(Strict):
+    """Fields of a population ledger giving when a member belongs to it (e.g. 在岗起始日期 / 在岗截止日期); a blank
+    start is "since before the period", a blank end "still in post"."""
+
+    start: str
+    end: str
+
+
 class GroupSumCheck(CheckBase):
-    """Sum of ``sum`` per ``group_by`` (and per year) compared with a threshold, for every member of a population."""
+    """Sum of ``sum`` per ``group_by`` (and per year) compared with a threshold, for every member of a population.
+
+    ``population_active``: a member counts in a year only for the days it belongs to the population (in post); the
+    year's threshold follows the edition's partial-year rule (``partial_years``) for a member present part of a year,
+    and a member absent all year is not required.
+    """
 
     kind: Literal["group_sum"]
     ledger: str
@@ -165,6 +178,7 @@ class GroupSumCheck(CheckBase):
     year: YearSpec | None = None
     population: LedgerScope | None = None
     population_key: str | None = None
+    population_active: ActiveSpan | None = None
 
 
 class NoIncidentCheck(CheckBase):
