@@ -307,3 +307,15 @@ def test_d5_training_category_is_in_the_template(tmp_path, rules):
     assert "培训类别" in header
     col = ws.cell(row=1, column=header.index("培训类别") + 1).column_letter
     assert any(col in str(dv.sqref) and "非法律类" in dv.formula1 for dv in ws.data_validations.dataValidation)
+
+
+@pytest.mark.parametrize("rule,status", [("pro_rata", "pass"), ("exempt", "not_applicable"), ("full", "fail")])
+def test_d5_the_part_year_rule_is_the_editions_one(tmp_path, rules, rule, status):
+    # one rule for partial years and part-year officers: joined 2022-07-01 with 20 hours in 2022 passes pro rata (20),
+    # is not required under exempt, and fails under full (40)
+    tailored = _profile(tmp_path, rule)
+    staff = [_officer("S-1", active_from=dt.date(2022, 7, 1))]
+    result = score_records(tmp_path, tailored, {"staff": staff, "training_records": _training("S-1", 2022, 20)})
+    check = find_check(result, 60, id="training_hours")
+    assert [(y.year, y.status) for y in check.years][1] == (2022, status)
+    assert check.status == {"pro_rata": "pass", "exempt": "not_applicable", "full": "fail"}[rule]

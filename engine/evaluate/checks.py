@@ -260,6 +260,10 @@ def _fold_years(cc: CompiledCheck, years: list[YearResult], violations: int, evi
                 message=None) -> CheckResult:
     passed = sum(1 for y in years if y.status == "pass")
     scored = [y for y in years if y.status in ("pass", "fail")]
+    if not scored and years and all(y.status == "not_applicable" for y in years):
+        # every year exempted by the partial-year rule (e.g. only part-year officers under ``exempt``): nothing required
+        return _result(cc, "not_applicable", actual=actual, required=required, score=0, years=years, evidence=evidence,
+                       evidence_total=total, message=message or "各年度按不完整年度规则均不作要求")
     if not scored:
         status, score = "missing_evidence", 0.0
     elif passed == len(scored):
