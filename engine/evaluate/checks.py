@@ -13,7 +13,7 @@ import heapq
 import itertools
 import math
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -157,6 +157,39 @@ class Context:
 
         return self._per_record("in", ledger, spec, inside)
 
+    def cells(self, ledger: Ledger, spec: YearSpec | None) -> dict[int, list[tuple[int | None, bool, int]]]:
+        """Each distinct fact of ``ledger`` split by the records' year under ``spec`` and whether they fall inside
+        the creation period: fact -> [(year, inside, record count)]. One pass over the ledger per date rule, shared
+        by every check that reads it (checks then weigh groups, not records)."""
+        name = self._date_field(ledger, spec)
+        key = ("cells", ledger.name, name, spec.offset if spec else 0)
+        out = self._record_cache.get(key)
+        if out is None:
+            facts = self.facts.by_ledger.get(ledger.name)
+            out = {}
+            if facts is not None:
+                years = self.years_of(ledger, spec) if name is not None else itertools.repeat(None)
+                counts = Counter(zip(facts.group_of, years, self._period_flags_of(ledger, spec)))
+                for (g, year, inside), n in sorted(counts.items(), key=lambda kv: kv[0][0]):
+                    out.setdefault(g, []).append((year, inside, n))
+            self._record_cache[key] = out
+        return out
+
+    def in_cells(self, ledger: Ledger, spec: YearSpec | None, groups: list[int], within: bool,
+                 years: set[int | None] | None) -> list[int]:
+        """Record indices (ascending) of the distinct facts ``groups``, inside the period if ``within``, and in
+        ``years`` (under ``spec``) unless None: the records of failing groups, listed to be cited."""
+        facts = self.facts.by_ledger.get(ledger.name)
+        if facts is None or not groups:
+            return []
+        indices = facts.records_of(groups)
+        if within:
+            indices = self.scoped(ledger, indices, spec)
+        if years is not None:
+            of = self.years_of(ledger, spec) if self._date_field(ledger, spec) is not None else None
+            indices = [i for i in indices if (of[i] if of is not None else None) in years]
+        return indices
+
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
         if not within:
             return list(indices)
@@ -280,54 +313,81 @@ def _fold_years(cc: CompiledCheck, years: list[YearResult], violations: int, evi
 
 
 def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    """Rates and deadlines, evaluated per group of identical records: a distinct fact (facts.py) split by the
+    record's year and whether it falls inside the creation period. Each group is weighed once by its record count;
+    records are listed only for the groups that fail, to be cited. Same results as evaluating each record
+    (tests/test_check_groups.py keeps a per-record oracle)."""
     c = cc.check
     ledger = ctx.ledger(c.ledger)
     if ledger is None:
         return _ledger_missing(cc, ctx, c.ledger)
     if cc.derived is not None and cc.derived.name in ctx.facts.derived_errors:
         return _result(cc, "error", message=ctx.facts.derived_errors[cc.derived.name])
-    population = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
-    if not population:
-        return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
-    good = set(ctx.matched(cc.match))
+    cells = ctx.cells(ledger, c.year)
+    good = set(ctx.matches.get(cc.match, ())) if cc.match is not None else set()
     deadline = c.kind == "deadline"
     bad_state = getattr(c, "condition_is_violation", False)  # matches are the violations (e.g. 败诉 in a loss rate)
+    # (fact, year, record count) of the population's records in scope
+    population = [(g, year, n) for g in ctx.matches.get(cc.population, ()) for year, inside, n in cells.get(g, ())
+                  if inside or not c.within_period]
+    if not population:
+        return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
+    n_population = sum(n for _, _, n in population)
+
+    def scope_note() -> str | None:  # blank scope cells (audit D9): the population's records listed only if needed
+        if not cc.scope_blanks:
+            return None
+        records = ctx.in_cells(ledger, c.year, sorted({g for g, _, _ in population}), c.within_period, None)
+        return ctx.scope_note(cc, ledger, records, c.year, c.within_period)
+
     target_op, target = (">=", c.required_rate) if deadline else (c.op, c.value)
-    groups = _group_by_year(ctx, ledger, population, c.year) if c.per_year else {None: population}
+    tally: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # year -> [records, records matching]
+    for g, year, n in population:
+        if c.per_year and year is None:
+            continue  # an undated record has no year to count in
+        counts = tally[year if c.per_year else None]
+        counts[0] += n
+        if g in good:
+            counts[1] += n
     years: list[YearResult] = []
-    bad_all: list[int] = []
-    bad_failing: list[int] = []  # the records that make a failing year (or the whole check) fail
+    n_bad_all = n_bad_failing = 0
+    failing_years: set[int | None] = set()
     overall = None
-    for year in sorted(groups, key=lambda y: (y is None, y)):
-        members = groups[year]
-        ok = len(good.intersection(members))  # members are distinct record indices
-        rate = ok / len(members)  # with bad_state, the share of violations
+    for year in sorted(tally, key=lambda y: (y is None, y)):
+        size, ok = tally[year]
+        rate = ok / size  # with bad_state, the share of violations
         limit, ref_label = ctx.threshold(target, year)
         required = f"{OP_ZH[target_op]} {pct(limit)}" if limit is not None else f"缺少{ref_label}"
         if limit is None:
             status = "missing_evidence"
         else:
             status = "pass" if OPS[target_op](round(rate, 12), limit) else "fail"
-        actual = f"{pct(rate)}({ok}/{len(members)})"
+        actual = f"{pct(rate)}({ok}/{size})"
         if ref_label and limit is not None:
             required += f"({ref_label})"
-        bad = list(filter(good.__contains__, members) if bad_state else itertools.filterfalse(good.__contains__, members))
-        bad_all.extend(bad)
+        bad = ok if bad_state else size - ok
+        n_bad_all += bad
         if status == "fail":
-            bad_failing.extend(bad)
+            n_bad_failing += bad
+            failing_years.add(year)
         if year is None:
             overall = (status, actual, required)
         else:
             years.append(YearResult(year=year, status=status, actual=actual, required=required))
+    # cited: the bad records of the failing years, else every bad record counted above
+    cited_years = failing_years if n_bad_failing else set(tally)
+    cited_groups = sorted({g for g, year, _ in population if (g in good) == bad_state
+                           and (year if c.per_year else None) in cited_years})
     note = _deadline_note(cc, ctx, ledger) if deadline else _field_note(ctx, ledger, c)
-    evidence, total = ctx.cite(ledger, bad_failing or bad_all, note)
+    evidence, total = ctx.cite(ledger, ctx.in_cells(ledger, c.year, cited_groups, c.within_period,
+                                                    cited_years if c.per_year else None), note)
     if deadline:
         limit_text = f"{OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]}"
         suffix = f",按时率 {OP_ZH[target_op]} {pct(c.required_rate)}" if c.required_rate < 1 else ""
         required_text = f"每条记录 {limit_text}{suffix}"
-        worst = _worst(cc, ctx, ledger, population)
-        n_ok = len(population) - len(bad_all)
-        actual_text = f"符合 {n_ok}/{len(population)} 条({pct(n_ok / len(population))})" + (f",{worst}" if worst else "")
+        worst = _worst(cc, ctx, ledger, {g for g, _, _ in population})
+        n_ok = n_population - n_bad_all
+        actual_text = f"符合 {n_ok}/{n_population} 条({pct(n_ok / n_population)})" + (f",{worst}" if worst else "")
     else:
         required_text = ""
         actual_text = ""
@@ -335,13 +395,11 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         status, actual, required = overall
         score = 1.0 if status == "pass" else 0.0
         return _result(cc, status, actual=actual_text or actual, required=required_text or required, score=score,
-                       violations=len(bad_failing), evidence=evidence, evidence_total=total,
-                       message=ctx.scope_note(cc, ledger, population, c.year, c.within_period))
-    n_ok = len(bad_all) if bad_state else len(population) - len(bad_all)
-    summary = actual_text or f"合计 {pct(n_ok / len(population))}({n_ok}/{len(population)})"
+                       violations=n_bad_failing, evidence=evidence, evidence_total=total, message=scope_note())
+    n_ok = n_bad_all if bad_state else n_population - n_bad_all
+    summary = actual_text or f"合计 {pct(n_ok / n_population)}({n_ok}/{n_population})"
     req = required_text or (years[0].required.split("(")[0] + ",逐年计算" if years else "")
-    return _fold_years(cc, years, len(bad_failing), evidence, total, summary, req,
-                       message=ctx.scope_note(cc, ledger, population, c.year, c.within_period))
+    return _fold_years(cc, years, n_bad_failing, evidence, total, summary, req, message=scope_note())
 
 
 def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:
@@ -389,11 +447,13 @@ def deadline_words(value: float, op: str, limit: float, unit: str) -> str:
     return f"实际 {num(value)} {unit}(要求 {OP_ZH[op]} {num(limit)} {unit})"
 
 
-def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, population: list[int]) -> str:
+def _worst(cc: CompiledCheck, ctx: Context, ledger: Ledger, groups: set[int]) -> str:
+    """The longest (or shortest) measure among the distinct facts ``groups`` of the population."""
     c = cc.check
     facts = ctx.facts.by_ledger.get(ledger.name)
     name = cc.derived.name
-    groups = set(map(facts.group_of.__getitem__, population)) if facts is not None else set()
+    if facts is None:
+        return ""
     values = [facts.distinct[g][name] for g in groups if name in facts.distinct[g]]
     if not values:
         return ""
