@@ -127,6 +127,10 @@ class Context:
 
     def years_of(self, ledger: Ledger, spec: YearSpec | None) -> list[int | None]:
         """Each record's year under ``spec`` (its date field's year, plus the offset); None when undated."""
+        return self._per_record("year", ledger, spec, self._year_fn(spec))
+
+    @staticmethod
+    def _year_fn(spec: YearSpec | None) -> Callable:
         offset = spec.offset if spec else 0
 
         def year(value) -> int | None:
@@ -134,7 +138,7 @@ class Context:
                 return None
             return (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
 
-        return self._per_record("year", ledger, spec, year)
+        return year
 
     def year_of(self, ledger: Ledger, index: int, spec: YearSpec | None) -> int | None:
         if self._date_field(ledger, spec) is None:
@@ -145,6 +149,9 @@ class Context:
         """Is each record inside the creation period? Undated ledgers (staff, villages) always are."""
         if self._date_field(ledger, spec) is None:
             return [True] * len(ledger.records)
+        return self._per_record("in", ledger, spec, self._inside_fn(spec))
+
+    def _inside_fn(self, spec: YearSpec | None) -> Callable:
         period, offset = self.period, spec.offset if spec else 0
 
         def inside(value) -> bool:
@@ -155,23 +162,30 @@ class Context:
             year = (value.year if isinstance(value, (dt.date, dt.datetime)) else int(value)) + offset
             return period.start.year <= year <= period.end.year
 
-        return self._per_record("in", ledger, spec, inside)
+        return inside
 
     def cells(self, ledger: Ledger, spec: YearSpec | None) -> dict[int, list[tuple[int | None, bool, int]]]:
         """Each distinct fact of ``ledger`` split by the records' year under ``spec`` and whether they fall inside
-        the creation period: fact -> [(year, inside, record count)]. One pass over the ledger per date rule, shared
-        by every check that reads it (checks then weigh groups, not records)."""
+        the creation period: fact -> [(year, inside, record count)]. One counting pass over the ledger per date
+        field (distinct fact x date value), then years and period membership per distinct date; shared by every
+        check that reads the ledger (checks then weigh groups, not records)."""
         name = self._date_field(ledger, spec)
         key = ("cells", ledger.name, name, spec.offset if spec else 0)
         out = self._record_cache.get(key)
         if out is None:
             facts = self.facts.by_ledger.get(ledger.name)
             out = {}
-            if facts is not None:
-                years = self.years_of(ledger, spec) if name is not None else itertools.repeat(None)
-                counts = Counter(zip(facts.group_of, years, self._period_flags_of(ledger, spec)))
-                for (g, year, inside), n in sorted(counts.items(), key=lambda kv: kv[0][0]):
-                    out.setdefault(g, []).append((year, inside, n))
+            if facts is not None and name is None:  # undated ledger: every record inside, no year
+                out = {g: [(None, True, n)] for g, n in sorted(Counter(facts.group_of).items())}
+            elif facts is not None:
+                pairs = Counter(zip(facts.group_of, map(operator.methodcaller("get", name), ledger.records)))
+                year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
+                inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
+                weights: dict[tuple, int] = defaultdict(int)
+                for (g, value), n in pairs.items():
+                    weights[(g, year(value), inside(value))] += n
+                for (g, y, flag), n in sorted(weights.items(), key=lambda kv: kv[0][0]):
+                    out.setdefault(g, []).append((y, flag, n))
             self._record_cache[key] = out
         return out
 
@@ -183,12 +197,16 @@ class Context:
         if facts is None or not groups:
             return []
         indices = facts.records_of(groups)
-        if within:
-            indices = self.scoped(ledger, indices, spec)
-        if years is not None:
-            of = self.years_of(ledger, spec) if self._date_field(ledger, spec) is not None else None
-            indices = [i for i in indices if (of[i] if of is not None else None) in years]
-        return indices
+        name = self._date_field(ledger, spec)
+        if name is None:  # undated: inside, no year
+            return indices if years is None or None in years else []
+        if not within and years is None:
+            return indices
+        year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
+        inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
+        records = ledger.records
+        return [i for i in indices if (not within or inside(records[i].get(name)))
+                and (years is None or year(records[i].get(name)) in years)]
 
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
         if not within:
@@ -233,7 +251,9 @@ class Context:
         key = ("id", ledger.name)
         out = self._record_cache.get(key)
         if out is None:
-            out = self._record_cache[key] = [ledger.record_id(i) for i in range(len(ledger.records))]
+            # ledger.record_id(i) for every record, in one map (a million-row ledger: 0.2 s instead of 0.7 s)
+            ids = map(operator.methodcaller("get", ledger.id_field, ""), ledger.records)
+            out = self._record_cache[key] = list(map(str, ids))
         return out
 
     def cite(self, ledger: Ledger, indices, note: Callable[[int], str | None] | None = None) -> tuple[list[Citation], int]:

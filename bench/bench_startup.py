@@ -1,0 +1,73 @@
+"""Start-up figures (issue 16), printed with their targets: ``scorecard --help`` against a bare interpreter
+(``python -c pass``), and W1 as the issue states it: ``scorecard score examples/weak-town --format html -o …``, one
+unit end to end with the HTML report. Whole processes, run interleaved; medians (and minima) of ``--runs`` runs
+after one warm-up run each (which fills the compiled-rules and template caches, as any second run finds them).
+On a shared machine compare the ratio within one run rather than the absolute times.
+
+Usage: python bench/bench_startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_HELP, TARGET_W1 = 0.15, 0.40
+
+
+def scorecard() -> list[str]:
+    script = Path(sys.executable).with_name("scorecard")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 3):
+        raise SystemExit(f"失败:{' '.join(cmd)}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="scorecard 启动时间与 W1(单个单位含 HTML 报告)")
+    ap.add_argument("--runs", type=int, default=15, help="每条命令运行次数(取中位数,默认 15)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cmds = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "scorecard --help": scorecard() + ["--help"],
+            "W1 score weak-town html": scorecard() + ["score", "examples/weak-town", "--format", "html", "-o",
+                                                      str(Path(tmp) / "w1.html")],
+        }
+        for cmd in cmds.values():
+            run(cmd)  # warm-up
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
+        for _ in range(args.runs):
+            for name, cmd in cmds.items():
+                times[name].append(run(cmd))
+    med = {name: statistics.median(w for w, _ in ts) for name, ts in times.items()}
+    low = {name: min(w for w, _ in ts) for name, ts in times.items()}
+    cpu = {name: statistics.median(c for _, c in ts) for name, ts in times.items()}
+    base = med["python -c pass"]
+    print(f"启动时间(整个进程,{args.runs} 次交替运行的中位数;括号内为最小值与 CPU 时间中位数)")
+    for name in cmds:
+        print(f"  {name:<26}{med[name] * 1000:8.0f} ms  (最小 {low[name] * 1000:.0f} ms,CPU {cpu[name] * 1000:.0f} ms)"
+              f"  = {med[name] / base:5.1f}× python -c pass")
+    ok_help, ok_w1 = med["scorecard --help"] <= TARGET_HELP, med["W1 score weak-town html"] <= TARGET_W1
+    print(f"  scorecard --help 目标 ≤{TARGET_HELP:g} s:{'达标' if ok_help else '未达标'};"
+          f"W1 目标 ≤{TARGET_W1:g} s:{'达标' if ok_w1 else '未达标'}")
+    sys.exit(0 if ok_help and ok_w1 else 1)
+
+
+if __name__ == "__main__":
+    main()
