@@ -231,12 +231,15 @@ class Context:
         return number, label
 
     def scope_note(self, cc: CompiledCheck, ledger: Ledger, population: list[int], spec: YearSpec | None = None,
-                   within: bool = True) -> str | None:
-        """Incomplete records behind a population (audit D9): blank scope cells read as in scope, or left out."""
+                   within: bool = True, counts: dict[str, int] | None = None) -> str | None:
+        """Incomplete records behind a population (audit D9): blank scope cells read as in scope, or left out.
+        ``counts``: the blank cells per column, when the caller counted them (per group of facts, check_rate)."""
         parts = []
         defs = self.rules.ledgers.ledgers[ledger.name].fields
         for name, meaning in sorted(cc.scope_blanks.items()):
-            if meaning == "in_scope":
+            if counts is not None and name in counts:
+                n, how = counts[name], "按适用计入" if meaning == "in_scope" else "未计入"
+            elif meaning == "in_scope":
                 n = sum(1 for i in population if ledger.records[i].get(name) is None)
                 how = "按适用计入"
             else:
@@ -354,11 +357,23 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
         return _missing(cc, ctx, f"台账「{ledger.title}」中没有本项适用的记录")
     n_population = sum(n for _, _, n in population)
 
-    def scope_note() -> str | None:  # blank scope cells (audit D9): the population's records listed only if needed
+    def scope_note() -> str | None:  # blank scope cells (audit D9), counted per group of facts
         if not cc.scope_blanks:
             return None
+        distinct, read = ctx.facts.by_ledger[ledger.name].distinct, ctx.rules.fields_by_ledger.get(ledger.name, ())
+        counts = {}
+        for name, meaning in cc.scope_blanks.items():
+            if name not in read:  # not in the facts: counted on the records by scope_note
+                continue
+            if meaning == "in_scope":  # blank cells of the population
+                counts[name] = sum(n for g, _, n in population if name not in distinct[g])
+            else:  # blank cells of every record in scope, left out of the population
+                counts[name] = sum(n for g, cs in cells.items() if name not in distinct[g]
+                                   for _, inside, n in cs if inside or not c.within_period)
+        if len(counts) == len(cc.scope_blanks):
+            return ctx.scope_note(cc, ledger, [], c.year, c.within_period, counts=counts)
         records = ctx.in_cells(ledger, c.year, sorted({g for g, _, _ in population}), c.within_period, None)
-        return ctx.scope_note(cc, ledger, records, c.year, c.within_period)
+        return ctx.scope_note(cc, ledger, records, c.year, c.within_period, counts=counts)
 
     target_op, target = (">=", c.required_rate) if deadline else (c.op, c.value)
     tally: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # year -> [records, records matching]
