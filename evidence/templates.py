@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.markdown import md_text
 from engine.yamlio import read_yaml
 from evidence.codes import CLOSED, code_lists, shown
 from evidence.schema import FieldDef, LedgerCatalog, LedgerDef
@@ -365,7 +366,7 @@ def template_filename(ld: LedgerDef) -> str:
 def readme(name: str, unit_type: str, start: dt.date, end: dt.date, catalog: LedgerCatalog,
            uses: dict[str, list[tuple[int, str]]]) -> str:
     lines = [
-        f"# {name} 法治政府建设示范创建证据包",
+        f"# {md_text(name)} 法治政府建设示范创建证据包",
         "",
         f"单位类型:{unit_type};创建周期:{start.isoformat()} 至 {end.isoformat()}。",
         "",

@@ -784,3 +784,76 @@ case("repeated_bad_values_error", (7, 8), ("C39",),
      edit_csv("pkg/ledgers/villages.csv", lambda lines: lines + [f"V-9{i:04d},x,也许,是,是,是" for i in range(500)]), V,
      stderr=("ledgers/villages.csv", "另有 480 条同类问题", "500 个错误"),
      check=lambda d, o, e: len((o + e).splitlines()) < 60)
+
+# ------------------------------------------------------- 10: Markdown outputs never turn evidence into markup (H02-H12)
+
+MD_PAYLOAD = ("县[点我](javascript:alert(1))![跟踪](http://evil.example/p.png)<img src=x onerror=1><script>s</script>"
+              " http://evil.example www.evil.example a@evil.example `c` **b** ~~s~~ &#60;i&#62;\n\n# 伪造标题\n"
+              "伪 | 造 | 行\n---|---\n- 列表\n> 引用\n")
+
+
+def md_inert(rel: str, must_contain: str = "伪造标题") -> Callable[[Path, str, str], None]:
+    """Parse the Markdown output (markdown-it-py, GFM-like: tables, linkify, raw HTML on): no link, image or HTML
+    node anywhere (the templates write none but ``<br>``), no heading/table cell made of evidence text, and the
+    hostile text still there as text."""
+    def go(d: Path, stdout: str, stderr: str) -> None:
+        from markdown_it import MarkdownIt
+
+        text = (d / rel).read_text(encoding="utf-8")
+        assert must_contain in text
+        out = []
+
+        def walk(ts):
+            for t in ts:
+                out.append(t)
+                walk(t.children or [])
+
+        toks = MarkdownIt("gfm-like").parse(text)
+        walk(toks)
+        live = [(t.type, t.content[:60]) for t in out if t.type in ("link_open", "image", "html_block")
+                or (t.type == "html_inline" and t.content != "<br>")]
+        assert not live, live
+        for i, t in enumerate(toks):
+            if t.type == "heading_open":
+                assert "伪造标题" not in toks[i + 1].content or toks[i + 1].content.index("伪造标题") > 0
+                assert not toks[i + 1].content.startswith("伪造")
+            if t.type in ("td_open", "th_open"):
+                assert toks[i + 1].content.strip() not in ("伪", "造"), "evidence text made a table row"
+            assert t.type not in ("blockquote_open", "code_block", "fence"), t.type
+    return go
+
+
+_MD_A = "县[点我](javascript:alert(1))![跟踪](http://evil.example/p.png)<img src=x onerror=1><script>s</script>`c` **b**"
+_MD_B = "区 http://evil.example www.evil.example a@evil.example ~~s~~ &#60;i&#62; # 伪造标题 伪 | 造 | 行 ---|--- - 列表 > 引用"
+_MD_UNIT = write("pkg/unit.yaml", unit_yaml(name=_MD_A, region=_MD_B))  # unit.yaml refuses line breaks and > 200 characters
+case("md_report_unit_text", (10,), ("H02", "H04", "H11"), _MD_UNIT, ["score", "pkg", "--format", "md", "-o", "out/r.md"],
+     exit=(0, 1, 3), check=md_inert("out/r.md"))
+case("md_rectify_unit_text", (10,), ("H02", "H04", "H11"), _MD_UNIT, ["rectify", "pkg", "--format", "md", "-o", "out/z.md"],
+     exit=(0, 1, 3), check=md_inert("out/z.md", must_contain="点我"))
+case("md_rectify_grouped_unit_text", (10,), ("H02", "H04", "H11"), _MD_UNIT,
+     ["rectify", "pkg", "--format", "md", "--group-by", "lead-unit", "-o", "out/z.md"], exit=(0, 1, 3),
+     check=md_inert("out/z.md", must_contain="点我"))
+case("md_report_ledger_id", (10,), ("H02", "H04"),  # a cited record's ID reaches the evidence table of the report
+     set_cell("pkg/ledgers/normative_documents.csv", 2, 0, "ND[x](javascript:a)![i](http://e.example/p)<b>b</b>#伪造标题|x"),
+     ["score", "pkg", "--format", "md", "-o", "out/r.md"], example="weak-town", exit=(0, 1, 3),
+     check=md_inert("out/r.md", must_contain="javascript"))
+
+
+def _diff_inputs(d: Path) -> None:
+    """Audit H12: result JSON whose unit name and indicator titles carry HTML, headings, table rows and links."""
+    from report_cases import handmade
+
+    old = handmade(unit_name=MD_PAYLOAD, title=MD_PAYLOAD, note=MD_PAYLOAD)
+    new = old.model_copy(deep=True)
+    for ind in new.indicators:
+        ind.earned = (ind.earned or 0) + 1
+        ind.status = "pass"
+    (d / "inputs/old.json").write_text(old.to_json(), encoding="utf-8")
+    (d / "inputs/new.json").write_text(new.to_json(), encoding="utf-8")
+
+
+case("md_diff_hostile_titles", (10,), ("H12",), _diff_inputs,
+     ["diff", "inputs/old.json", "inputs/new.json", "--format", "md", "-o", "out/d.md"], exit=(0,), check=md_inert("out/d.md"))
+case("md_diff_rectification_hostile_titles", (10,), ("H12",), _diff_inputs,
+     ["diff", "inputs/old.json", "inputs/new.json", "--rectification", "--format", "md", "-o", "out/d.md"], exit=(0,),
+     check=md_inert("out/d.md"))

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem
 from engine.files import read_text
+from engine.markdown import md_text
 from engine.results import STATUS_ZH, IndicatorResult, ScoreResult
 
 FAILING = ("fail", "partial", "missing_evidence", "error")
@@ -186,12 +187,13 @@ def render_diff(d: RunDiff, fmt: str = "table") -> str:
         return json.dumps(d.to_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     md = fmt == "md"
     lines = []
-    lines.append(("# " if md else "") + f"评估结果对比:{d.old['unit']}")
+    esc = md_text if md else str
+    lines.append(("# " if md else "") + f"评估结果对比:{esc(d.old['unit'])}")
     lines.append("")
     lines.append(f"总分:{d.old_score:g} -> {d.new_score:g}({d.new_score - d.old_score:+.2f})")
     lines.append(f"新通过 {len(d.newly_passing)} 项,新未通过 {len(d.newly_failing)} 项,变化合计 {len(d.changes)} 项。")
     for w in d.warnings:
-        lines.append(f"[警告] {w}")
+        lines.append(esc(f"[警告] {w}") + ("  " if md else ""))
     lines.append("")
     heads = ["指标", "名称", "变化", "原结论", "新结论", "原得分", "新得分", "证据变化"]
     rows = [[str(c.no), c.title, KIND_ZH[c.kind], _st(c.old_status), _st(c.new_status), _pts(c.old_earned),
@@ -214,7 +216,7 @@ def _evid(c: Change) -> str:
 def _table(heads: list[str], rows: list[list[str]], md: bool, title: str) -> list[str]:
     if md:
         out = [f"## {title}", "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
-        out += ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
+        out += ["| " + " | ".join(md_text(x) for x in r) + " |" for r in rows]
         return out if rows else out[:2] + ["(无)"]
     out = [f"{title}:"]
     if not rows:

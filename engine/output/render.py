@@ -33,6 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.evaluate.checks import num
 from engine.files import read_bytes
+from engine.markdown import md_lines, md_text
 from engine.results import STATUS_ZH, ScoreResult
 from engine.rules.catalog import ROOT
 from evidence.codes import replace_codes
@@ -42,13 +43,6 @@ TEMPLATE_FILE_LIMIT = 1 << 20  # 1 MB per custom template file
 OUTPUT_LIMIT = 50 * (1 << 20)  # characters a custom template may produce
 RENDER_SECONDS = 5  # wall-clock limit of one custom-template render
 ARG_LIMIT = 100_000  # largest number a custom template may pass to a filter or repeat a sequence by
-
-
-def md_cell(value) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SafeDirLoader(BaseLoader):
@@ -108,8 +102,8 @@ def _guard(fn):
 
 
 def _add_filters(env: Environment) -> None:
-    env.filters["md"] = md_cell
-    env.filters["md_lines"] = lambda v: "<br>".join(md_cell(line) for line in str(v).split("\n"))
+    env.filters["md"] = md_text
+    env.filters["md_lines"] = md_lines
     env.filters["zh_status"] = lambda s: STATUS_ZH.get(s, s)
     env.filters["num"] = num
     env.filters["zh_codes"] = replace_codes
