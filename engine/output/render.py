@@ -4,15 +4,18 @@ A custom ``--template`` directory is untrusted: its templates run in an ``Immuta
 handed plain data only (``model_dump(mode="json")``: dicts, lists, strings, numbers — no pydantic object whose
 methods could open files or unpickle), read through the safe reader (regular files inside the template directory,
 no symlink leaving it, size-capped), with limits on repetition (``*``, ``**``, large numeric filter arguments),
-output size and render time. Built-in templates fill in for the ones the directory lacks.
+output size and render time (a deadline checked from a per-thread trace function and the sandbox's call hook, so it
+holds in the web workspace's worker threads too, not only in the main thread). Built-in templates fill in for the
+ones the directory lacks.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import signal
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -61,7 +64,17 @@ class SafeDirLoader(BaseLoader):
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SecurityError(f"模板 {path} 不是 UTF-8 文本") from None
-        return text, str(path), lambda: False
+        stamp = _stamp(path)
+        # compiled once while the file is unchanged: a self-include loop must not re-read and recompile at every level
+        return text, str(path), lambda: stamp is not None and _stamp(path) == stamp
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _check_number(value) -> None:
@@ -73,6 +86,12 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox plus limits on repetition: ``"x" * 10**9`` and ``2 ** 10**9`` are refused."""
 
     intercepted_binops = frozenset(["*", "**"])
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        limit = getattr(_DEADLINE, "value", None)
+        if limit is not None and time.monotonic() > limit[0]:
+            raise SecurityError(f"模板渲染超过 {limit[1]:g} 秒时限")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
@@ -174,22 +193,45 @@ def plain(value):
 
 
 @contextmanager
-def _time_limit(seconds: int):
-    """SIGALRM-based limit in the main thread (a template loop that prints nothing is still stopped)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
+def _time_limit(env: Environment, seconds: float):
+    """A wall-clock limit on a custom-template render that works in any thread (the web workspace renders in worker
+    threads, where SIGALRM cannot be used): a trace function, set for the current thread only, follows the
+    template's own compiled code (frames whose globals belong to ``env``) and raises ``SecurityError`` at the first
+    line executed after the deadline, so a loop that prints nothing is stopped too. The sandbox's ``call`` hook
+    checks the same deadline (see ``TemplateSandbox``). Any earlier trace function (a debugger, coverage) is
+    restored afterwards."""
+    deadline = time.monotonic() + seconds
+    ticks = 0
 
-    def expired(signum, frame):
-        raise SecurityError(f"模板渲染超过 {seconds} 秒时限")
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise SecurityError(f"模板渲染超过 {seconds:g} 秒时限")
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def in_template(frame, event, arg):
+        nonlocal ticks
+        ticks += 1
+        if not ticks & 63:
+            check()
+        return in_template
+
+    def on_call(frame, event, arg):
+        if frame.f_globals.get("environment") is env:
+            check()
+            return in_template
+        return None
+
+    previous_deadline = getattr(_DEADLINE, "value", None)
+    _DEADLINE.value = (deadline, seconds)
+    previous = sys.gettrace()
+    sys.settrace(on_call)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        sys.settrace(previous)
+        _DEADLINE.value = previous_deadline
+
+
+_DEADLINE = threading.local()  # the deadline of the custom-template render running in this thread, if any
 
 
 def render_template(template: str, template_dir: Path | None, **context) -> str:
@@ -200,7 +242,7 @@ def render_template(template: str, template_dir: Path | None, **context) -> str:
     context = {k: plain(v) for k, v in context.items()}
     out: list[str] = []
     size = 0
-    with _time_limit(RENDER_SECONDS):
+    with _time_limit(env, RENDER_SECONDS):
         for chunk in env.get_template(template).generate(**context):
             size += len(chunk)
             if size > OUTPUT_LIMIT:
