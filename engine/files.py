@@ -79,16 +79,43 @@ def _os_problem(display: str, exc: BaseException) -> InputError:
     return InputError(Problem(display, f"无法读取文件:{reason}", code="io"))
 
 
-def resolve_inside(root: Path, path: Path, display: str) -> Path:
-    """The real path of ``path``; a problem when it leaves ``root`` (through a symlink or ``..``)."""
+PACKAGE = "证据包"  # the folder a file must stay inside, as messages name it
+TEMPLATE_DIR = "模板目录"
+SHARED_CALENDAR_DIR = "共享节假日安排目录"
+
+
+def resolve_inside(root: Path, path: Path, display: str, scope: str = PACKAGE) -> Path:
+    """The real path of ``path``; a problem when it leaves ``root`` (through a symlink or ``..``). ``scope`` names
+    the folder in the message (证据包, 模板目录, 共享节假日安排目录)."""
     try:
         real_root = Path(os.path.realpath(root))
         real = Path(os.path.realpath(path))
     except (OSError, ValueError, RuntimeError) as exc:
         raise _os_problem(display, exc) from None
     if real != real_root and real_root not in real.parents:
-        raise InputError(Problem(display, "文件链接指向证据包之外,拒绝读取", expected="把文件本身放入证据包(不用链接)",
+        raise InputError(Problem(display, f"文件链接指向{scope}之外,拒绝读取", expected=f"把文件本身放入{scope}(不用链接)",
                                  code="outside"))
+    return real
+
+
+def resolve_named(path: Path, display: str) -> Path:
+    """The real path of a file named on the command line (``--review``, ``--waivers``, ``--profile``, ``diff``
+    inputs ...). Policy: such a file may be a symlink — users link shared files — and the link is followed to
+    wherever it points, because naming the link gives no access that naming its target would not; the target must
+    still be a regular file within the size cap (checked by ``check_regular``/``read_bytes``). Files *inside* a
+    folder (an evidence package, a template or shared calendar folder) never lead out of it: ``resolve_inside``."""
+    try:
+        if not os.path.lexists(path):
+            raise InputError(Problem(display, "找不到文件", code="io"))
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, ValueError, RuntimeError) as exc:
+        if isinstance(exc, FileNotFoundError):  # a dangling link
+            try:
+                target = f"({os.readlink(path)})"
+            except (OSError, ValueError):
+                target = ""
+            raise InputError(Problem(display, f"文件链接指向的文件不存在{target}", code="io")) from None
+        raise _os_problem(display, exc) from None
     return real
 
 
@@ -104,9 +131,10 @@ def _kind(mode: int) -> str:
     return "不是普通文件,拒绝读取"
 
 
-def check_regular(root: Path, path: Path, display: str) -> tuple[Path, os.stat_result]:
-    """Resolve inside ``root`` and require a regular file; returns the real path and its stat."""
-    real = resolve_inside(root, path, display)
+def check_regular(root: Path | None, path: Path, display: str, scope: str = PACKAGE) -> tuple[Path, os.stat_result]:
+    """Resolve inside ``root`` (``None``: a file named on the command line, see ``resolve_named``) and require a
+    regular file; returns the real path and its stat."""
+    real = resolve_named(path, display) if root is None else resolve_inside(root, path, display, scope)
     try:
         st = os.stat(real)
     except (OSError, ValueError) as exc:
@@ -117,13 +145,14 @@ def check_regular(root: Path, path: Path, display: str) -> tuple[Path, os.stat_r
 
 
 def read_bytes(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None,
-               limit: int | None = None) -> bytes:
-    """A regular file's bytes, read once. ``root`` None means the file's own folder (a file named on the command
-    line: only its type and size are checked)."""
+               limit: int | None = None, scope: str = PACKAGE) -> bytes:
+    """A regular file's bytes, read once. ``root`` None means a file named on the command line: a symlink is
+    followed (``resolve_named``), the target's type and size are checked; otherwise the file must resolve inside
+    ``root`` (named ``scope`` in messages)."""
     path = Path(path)
     display = display or str(path)
     limit = limit or file_limit()
-    real, st = check_regular(path.parent if root is None else Path(root), path, display)
+    real, st = check_regular(None if root is None else Path(root), path, display, scope)
     protect(root=root, file=real)
     if st.st_size > limit:
         raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
@@ -158,14 +187,15 @@ def read_bytes(root: Path | None, path: Path, display: str | None = None, *, bud
     return b"".join(chunks)
 
 
-def read_text(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None) -> str:
+def read_text(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None,
+              scope: str = PACKAGE) -> str:
     display = display or str(path)
-    return decode_text(read_bytes(root, path, display, budget=budget), display)
+    return decode_text(read_bytes(root, path, display, budget=budget, scope=scope), display)
 
 
-def list_dir(root: Path, directory: Path, display: str) -> list[Path]:
+def list_dir(root: Path, directory: Path, display: str, scope: str = PACKAGE) -> list[Path]:
     """Entries of a folder that resolves inside ``root`` (a symlinked folder pointing out is refused), sorted."""
-    real = resolve_inside(root, directory, display)
+    real = resolve_inside(root, directory, display, scope)
     try:
         return sorted(directory / name for name in os.listdir(real))
     except (OSError, ValueError) as exc:

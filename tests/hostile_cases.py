@@ -302,8 +302,8 @@ for kind, (rel, argv) in FILE_TARGETS.items():
         ("device", device, "设备"),
     ):
         if kind in ("review", "waivers", "profile", "diff_old", "template") and variant.startswith("symlink"):
-            # a file named on the command line may be a link (users link shared files); the package rule is
-            # that nothing *inside a package* leads out of it. Still: type checks apply to the link's target.
+            # a file named on the command line may be a link (users link shared files): see CLI_LINKS below; the
+            # package rule is that nothing *inside a package* leads out of it
             continue
         if variant == "device" and not IS_ROOT:
             continue
@@ -314,17 +314,63 @@ for kind, (rel, argv) in FILE_TARGETS.items():
         case(f"path_{kind}_{variant}", (3, 6), ("Y37", "P17", "P18", "P19", "P20"), chain(_prepare(kind), make(rel)),
              argv, stderr=(shown, words), check=no_canary)
 
+# Files named on the command line (--review, --waivers, --profile, diff inputs, --template's folder, --calendar's
+# folder) may be symlinks: the link is followed and its target must be a regular file within the size cap (policy in
+# engine.files.resolve_named: naming a link gives no access that naming its target would not). Files inside a
+# template or shared calendar folder never lead out of it, and the message names that folder, not 证据包.
+def _result_json() -> str:
+    from report_cases import handmade
+
+    return handmade().to_json()
+
+
+CLI_LINKS = {  # kind -> (file content, command with the link as inputs/<name>)
+    "review": ("verdicts: []\n", S + ["--review", "inputs/review.yaml"]),
+    "waivers": ("waivers: []\n", S + ["--waivers", "inputs/waivers.yaml"]),
+    "profile": ("id: linked\ntitle: 链接的剪裁方案\n", S + ["--profile", "inputs/profile.yaml"]),
+    "diff_old": (None, ["diff", "inputs/old.json", "inputs/old.json"]),
+}
+for kind, (content, argv) in CLI_LINKS.items():
+    name = Path(FILE_TARGETS[kind][0]).name
+
+    def _linked(d: Path, name=name, content=content) -> None:
+        (d / "inputs/shared").mkdir(parents=True, exist_ok=True)
+        (d / "inputs/shared" / name).write_text(content if content is not None else _result_json(), encoding="utf-8")
+        os.symlink(d / "inputs/shared" / name, d / "inputs" / name)
+
+    case(f"cli_link_{kind}_followed", (3,), (), _linked, argv, exit=(0, 3))
+    case(f"cli_link_{kind}_to_fifo", (3, 6), ("P17",),
+         chain(fifo(f"inputs/shared/{name}"), symlink(f"inputs/{name}", f"inputs/shared/{name}")), argv,
+         stderr=(f"inputs/{name}", "命名管道"))
+    case(f"cli_link_{kind}_to_directory", (3,), (),
+         chain(directory(f"inputs/shared/{name}"), symlink(f"inputs/{name}", f"inputs/shared/{name}")), argv,
+         stderr=(f"inputs/{name}", "目录"))
+    case(f"cli_link_{kind}_dangling", (3, 8), (), symlink(f"inputs/{name}", "inputs/shared/nothing.yaml"), argv,
+         stderr=(f"inputs/{name}",))
+
+
+def _template_dir_link(d: Path) -> None:
+    (d / "inputs/shared_t").mkdir(parents=True)
+    (d / "inputs/shared_t/report.md.j2").write_text("{{ r.unit.name }}", encoding="utf-8")
+    os.symlink(d / "inputs/shared_t", d / "inputs/t")
+
+
+case("cli_link_template_dir_followed", (1, 3), (), _template_dir_link,
+     ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], exit=(0, 3),
+     check=lambda d, o, e: (d / "out/r.md").read_text(encoding="utf-8") == "青山县人民政府")
+case("path_shared_calendar_file_symlink_out", (3,), ("P20",), symlink("inputs/cal/2027.yaml", "outside/2027.yaml"),
+     V + ["--calendar", "inputs/cal"], stderr=("2027.yaml", "共享节假日安排目录之外"), check=no_canary)
 case("path_calendar_dir_symlink_out", (3,), ("P21",), symlink("pkg/calendar", "outside"), V,
      stderr=("calendar/", "证据包之外"), check=no_canary)
 case("path_ledgers_dir_symlink_out", (3,), ("P13",), chain(lambda d: shutil.rmtree(d / "pkg/ledgers"),
                                                            symlink("pkg/ledgers", "outside")), V,
      stderr=("ledgers/", "证据包之外"), check=no_canary)
 case("path_template_symlink_out", (1, 3), ("T05", "T06"), symlink("inputs/t/report.md.j2", "outside/secret.txt"),
-     ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], stderr=("report.md.j2", "之外"),
+     ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], stderr=("report.md.j2", "模板目录之外"),
      check=no_canary)
 case("path_template_include_symlink", (1, 3), ("T19",),
      chain(symlink("inputs/t/x.j2", "outside/secret.txt"), write("inputs/t/report.md.j2", "{% include 'x.j2' %}")),
-     ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], stderr=("x.j2", "之外"),
+     ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], stderr=("x.j2", "模板目录之外"),
      check=no_canary)
 case("path_template_include_parent", (1, 3), ("T06",), write("inputs/t/report.md.j2", "{% include '../../outside/secret.txt' %}"),
      ["score", "pkg", "--format", "md", "--template", "inputs/t", "-o", "out/r.md"], stderr=("模板",), check=no_canary)
@@ -478,7 +524,7 @@ def _override_reported(d: Path, stdout: str, stderr: str) -> None:
     assert data["run"]["calendar_overrides"] == [{"year": 2021, "file": "calendar/2021.yaml",
                                                   "source": f"{_NOTICE},2020-11-25"}]
     for name in ("r.md", "r.html"):
-        text = (d / "out" / name).read_text(encoding="utf-8")
+        text = (d / "out" / name).read_text(encoding="utf-8").replace("\\", "")  # Markdown escapes: calendar/2021\.yaml
         assert "2021 年未采用官方法定节假日日历" in text and "calendar/2021.yaml" in text and "国办发明电" in text
 
 

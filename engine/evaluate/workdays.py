@@ -16,7 +16,7 @@ from pathlib import Path
 import chinese_calendar
 
 from engine.errors import CalendarError, InputError, Problem
-from engine.files import list_dir, read_bytes
+from engine.files import PACKAGE, SHARED_CALENDAR_DIR, list_dir, read_bytes
 from engine.yamlio import parse_yaml_bytes
 
 
@@ -178,12 +178,13 @@ def load_schedules(directory: Path, display_root: Path | None = None) -> list[Ye
     if not os.path.lexists(directory):
         return out
     root = display_root if display_root is not None else directory
+    scope = PACKAGE if display_root is not None else SHARED_CALENDAR_DIR
     shown_dir = directory.relative_to(display_root).as_posix() + "/" if display_root else str(directory)
-    for path in list_dir(root, directory, shown_dir):
+    for path in list_dir(root, directory, shown_dir, scope):
         if path.suffix.lower() not in (".yaml", ".yml") or path.name.startswith("."):
             continue
         rel = path.relative_to(display_root).as_posix() if display_root else str(path)
-        data, _ = parse_yaml_bytes(read_bytes(root, path, rel), rel)
+        data, _ = parse_yaml_bytes(read_bytes(root, path, rel, scope=scope), rel)
         data = data if data is not None else {}
         try:
             if not isinstance(data, dict):

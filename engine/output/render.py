@@ -35,7 +35,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.evaluate.checks import num
-from engine.files import read_bytes
+from engine.files import TEMPLATE_DIR, read_bytes
 from engine.markdown import md_lines, md_text
 from engine.results import STATUS_ZH, ScoreResult
 from engine.rules.catalog import ROOT
@@ -59,7 +59,7 @@ class SafeDirLoader(BaseLoader):
         path = self.directory.joinpath(*parts)
         if not os.path.lexists(path):
             raise TemplateNotFound(template)
-        data = read_bytes(self.directory, path, str(path), limit=TEMPLATE_FILE_LIMIT)
+        data = read_bytes(self.directory, path, str(path), limit=TEMPLATE_FILE_LIMIT, scope=TEMPLATE_DIR)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
