@@ -9,9 +9,9 @@ Markdown, in a table cell, a list item, a heading or a paragraph:
 - ``\\`` `` ` `` ``*`` ``_`` ``[`` ``]`` ``|`` ``~`` ``!`` ``#`` ``$`` are backslash-escaped (CommonMark: an escaped ASCII
   punctuation character is literal): no link, image, reference, code span, emphasis, strikethrough, table break;
 - ``&``, ``<``, ``>`` become entities: no raw HTML, autolink (``<http://…>``) or entity smuggling (``&#60;``);
-- the pieces a bare-URL autolinker (GFM extended autolinks, linkify) looks for are escaped: ``:`` after a letter
-  (``http\\:``, ``javascript\\:``), ``.`` before a letter (``evil\\.example``, ``www\\.``) and ``@``; ordinary figures
-  such as ``94.74%`` and ``10:00`` are left as they are;
+- the pieces a bare-URL autolinker (GFM extended autolinks, linkify) looks for are escaped: ``:`` after http, https,
+  ftp, mailto (``http\\://``), ``.`` after www and before a common or two-letter top-level domain (``evil\\.com``,
+  ``gov\\.cn``), ``@`` and the second ``/`` of ``//`` (a protocol-relative link); ordinary text such as ``94.74%``, ``10:00``, ``files/方案.docx`` is left as it is;
 - leading blanks are dropped (four would start a code block) and a leading ``-``, ``+`` or ``=`` (list item,
   setext underline) is escaped.
 
@@ -27,7 +27,11 @@ import re
 
 _BREAKS = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
 _PUNCT = re.compile(r"[\\`*_\[\]|~!#$]")
-_LINKY = re.compile(r"(?<=[A-Za-z]):|\.(?=[^\W\d_])|@")
+# what bare-URL autolinkers look for (GFM: http(s)://, www., e-mail; linkify: also ftp:, mailto:, domain.tld with a
+# common or two-letter top-level domain): the ``:`` after such a scheme, the ``.`` before such a TLD or after www, ``@``
+_LINKY = re.compile(r"(?i)(?:(?<=http)|(?<=https)|(?<=ftp)|(?<=ftps)|(?<=mailto)):|(?<=www)\."
+                    r"|\.(?=(?:com|net|org|edu|gov|mil|int|info|biz|pro|name|aero|asia|coop|museum|shop|xxx|web"
+                    r"|[a-z]{2})(?![a-z0-9-]))|@|(?<=/)/")
 _LEADING = re.compile(r"^[-+=]")
 
 

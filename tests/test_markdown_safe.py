@@ -110,10 +110,12 @@ def test_md_text_units():
     assert md_text("a|b\nc") == "a\\|b c"
     assert md_text(None) == ""
     assert md_text("94.74% 10:00 符合 5/6 条") == "94.74% 10:00 符合 5/6 条"  # ordinary figures stay as they are
-    assert md_text("[x](javascript:y)") == "\\[x\\](javascript\\:y)"
+    assert md_text("[x](javascript:y)") == "\\[x\\](javascript:y)"
+    assert md_text("files/方案.docx calendar/2021.yaml") == "files/方案.docx calendar/2021.yaml"
     assert md_lines("a\n# b") == "a<br>\\# b"
     assert md_text("22. 合法性审核率") == "22. 合法性审核率"
-    for evil in ("# h", "- li", "1. n", "+ x", "> q", "    code", "<b>", "http://e.x", "www.e.x", "e.example", "a@b.cn"):
+    for evil in ("# h", "- li", "1. n", "+ x", "> q", "    code", "<b>", "http://e.x", "www.e.x", "e.example", "a@b.cn",
+                 "evil.com", "政府.gov.cn", "//evil.example/a", "HTTPS://x.org", "ftp://a.b", "mailto:a@b.cn"):
         assert structure(f"| {md_text(evil)} |\n|---|\n") == structure("| x |\n|---|\n"), evil
         assert structure(f"前 {md_text(evil)}\n") == structure("前 x\n"), evil
         if not evil[0].isdigit():  # md_text is inline text, never written at the start of a line (see engine.markdown)
