@@ -296,7 +296,9 @@ def _attrs(blob: bytes) -> dict[str, str]:
 
 def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells: int | None = None
                    ) -> dict[str, SheetFacts]:
-    """Check a zip-based workbook (.xlsx/.xlsm/.ods) before it is parsed: the real inflated size of every member
+    """Check a workbook by its content, whatever its name, before it is parsed: an .xlsb is refused, an .ods gets
+    its used range checked (``_check_ods``), an .xls is bounded by its format (see below). For a zip-based
+    workbook (.xlsx/.xlsm/.ods): the real inflated size of every member
     (a zip bomb is refused, declared sizes are not trusted), the used range of every worksheet (a single cell at
     XFD1048576 would make a dense reader allocate hundreds of GB), and per sheet its visibility, formula cells
     without a cached value and error cells (#DIV/0!, #N/A ...). Returns the facts by sheet name (xlsx only)."""
@@ -307,6 +309,9 @@ def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells
     limit = limit or file_limit()
     cells = cells or cell_limit()
     if not data.startswith(b"PK"):
+        # .xls (BIFF, OLE2 compound file): not compressed (the file-size cap bounds it) and the format itself caps a
+        # sheet at 65,536 rows x 256 columns; the sheet's range is checked again before any Python rows are built
+        # (``check_sheet_size``).
         return {}
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -316,6 +321,10 @@ def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells
                                  expected="用 Excel 重新保存为 .xlsx", code="xlsx")) from None
     if len(members) > 10_000:
         raise InputError(Problem(display, f"Excel 文件内部条目过多({len(members)} 个)", code="xlsx_too_large"))
+    names = {m.filename for m in members}
+    if "xl/workbook.bin" in names:  # .xlsb, whatever the file is called: its reader sizes a sheet by the declared range
+        raise InputError(Problem(display, "不支持 Excel 二进制工作簿(.xlsb):其工作表大小无法在读取前核查",
+                                 expected="在 Excel 中「另存为」Excel 工作簿(.xlsx)后提交", code="xlsb"))
     too_big = Problem(display, f"Excel 文件解压后超过 {limit // MIB} MB 上限(可能是压缩炸弹)",
                       expected="正常保存的工作簿;确需更大时设置环境变量 SCORECARD_MAX_FILE_MB", code="xlsx_too_large")
     if sum(m.file_size for m in members) > limit:
@@ -352,6 +361,9 @@ def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise InputError(Problem(display, f"无法读取 Excel 文件:文件已损坏({type(exc).__name__})",
                                  expected="用 Excel 重新保存为 .xlsx", code="xlsx")) from None
+    if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument spreadsheet (.ods)
+        _check_ods(zf, display, cells)
+        return {}
     targets = {}
     for blob in _REL_RE.findall(small.get("xl/_rels/workbook.xml.rels", b"")):
         a = _attrs(blob)
@@ -368,6 +380,104 @@ def check_workbook(data: bytes, display: str, *, limit: int | None = None, cells
         facts.hidden = a.get("state", "visible") in ("hidden", "veryHidden")
         out[facts.name] = facts
     return out
+
+
+def _too_big(display: str, sheet: str | None, rows: int, columns: int, cells: int) -> InputError:
+    where = f"工作表「{sheet}」" if sheet else "工作表"
+    return InputError(Problem(display, f"{where}的使用区域过大({rows} 行 × {columns} 列),可能有远处的多余单元格",
+                              sheet=sheet, expected=f"使用区域不超过 {cells:,} 个单元格:删除多余的行列后重新保存"
+                              "(或设置环境变量 SCORECARD_MAX_CELLS)", code="xlsx_too_large"))
+
+
+def check_sheet_size(rows: int, columns: int, display: str, sheet: str | None = None) -> None:
+    """The used range of a sheet a reader has opened, before its cells become Python rows (any format)."""
+    cells = cell_limit()
+    if rows * max(columns, 1) > cells or columns > 16384 or rows > 1_048_576:
+        raise _too_big(display, sheet, rows, columns, cells)
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _check_ods(zf, display: str, cells: int) -> None:
+    """The used range of every table of an .ods, from ``content.xml`` streamed through expat (no tree is built):
+    rows and cells count with their ``number-rows-repeated`` / ``number-columns-repeated``; the range ends at the
+    last row and column holding a value (LibreOffice writes a million repeated *empty* trailing rows, which are
+    not data). A document type declaration (entities) is refused."""
+    import xml.parsers.expat
+
+    class State:
+        table = ""
+        row = 0  # rows before the current one
+        row_repeat = 1
+        col = 0  # columns before the current cell
+        row_last_col = 0  # end column of the last non-empty cell in the current row
+        cell_repeat = 1
+        cell_filled = False
+        depth_in_cell = 0
+        rows = 0  # used range of the current table
+        cols = 0
+
+    st = State()
+
+    def attr(attrs: dict, name: str) -> int:
+        try:
+            return max(1, min(int(attrs.get(f"{_ODS_TABLE} {name}", "1")), 1 << 40))
+        except ValueError:
+            return 1
+
+    def start(name, attrs):
+        if st.depth_in_cell:
+            st.depth_in_cell += 1
+            st.cell_filled = True  # text:p or any content inside the cell
+            return
+        if name == f"{_ODS_TABLE} table":
+            st.table, st.row, st.rows, st.cols = attrs.get(f"{_ODS_TABLE} name", ""), 0, 0, 0
+        elif name == f"{_ODS_TABLE} table-row":
+            st.row_repeat, st.col, st.row_last_col = attr(attrs, "number-rows-repeated"), 0, 0
+        elif name in (f"{_ODS_TABLE} table-cell", f"{_ODS_TABLE} covered-table-cell"):
+            st.cell_repeat = attr(attrs, "number-columns-repeated")
+            st.cell_filled = f"{_ODS_OFFICE} value-type" in attrs
+            st.depth_in_cell = 1
+
+    def end(name):
+        if st.depth_in_cell > 1:
+            st.depth_in_cell -= 1
+            return
+        if st.depth_in_cell == 1:
+            st.depth_in_cell = 0
+            st.col += st.cell_repeat
+            if st.cell_filled:
+                st.row_last_col = st.col
+            return
+        if name == f"{_ODS_TABLE} table-row":
+            if st.row_last_col:
+                st.rows = st.row + st.row_repeat
+                st.cols = max(st.cols, st.row_last_col)
+                if st.rows * st.cols > cells or st.cols > 16384 or st.rows > 1_048_576:
+                    raise _too_big(display, st.table, st.rows, st.cols, cells)
+            st.row += st.row_repeat
+
+    def no_doctype(*_args):
+        raise InputError(Problem(display, "OpenDocument 表格含文档类型声明(DTD/实体),拒绝读取", code="xlsx"))
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = no_doctype
+    parser.EntityDeclHandler = no_doctype
+    try:
+        with zf.open("content.xml") as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (xml.parsers.expat.ExpatError, OSError, EOFError, ValueError, RuntimeError) as exc:
+        raise InputError(Problem(display, f"无法读取 OpenDocument 表格:文件已损坏({type(exc).__name__})",
+                                 expected="用 LibreOffice 或 Excel 重新保存", code="xlsx")) from None
 
 
 def _scan_sheet(buf: bytes, facts: SheetFacts) -> None:

@@ -903,3 +903,100 @@ case("md_diff_hostile_titles", (10,), ("H12",), _diff_inputs,
 case("md_diff_rectification_hostile_titles", (10,), ("H12",), _diff_inputs,
      ["diff", "inputs/old.json", "inputs/new.json", "--rectification", "--format", "md", "-o", "out/d.md"], exit=(0,),
      check=md_inert("out/d.md"))
+
+# ------------------------------------------------ 7: .ods / .xls / .xlsb are checked (or refused) before parsing too
+
+def ods_from_csv(rel_csv: str, rows_repeated: int = 1, cols_repeated: int = 1, empty_tail: int = 0,
+                 doctype: str = "") -> Callable[[Path], None]:
+    """Turn a CSV ledger into an OpenDocument spreadsheet written here (zip + content.xml), optionally with the last
+    data row repeated ``rows_repeated`` times, its last cell repeated ``cols_repeated`` times, LibreOffice's
+    trailing block of repeated empty rows, or a document type declaration."""
+    def go(d: Path) -> None:
+        import csv
+        from xml.sax.saxutils import escape
+
+        src = d / rel_csv
+        rows = list(csv.reader(src.read_text(encoding="utf-8-sig").splitlines()))
+        src.unlink()
+        body = []
+        for i, r in enumerate(rows):
+            last = i == len(rows) - 1
+            cells = []
+            for j, v in enumerate(r):
+                rep = f' table:number-columns-repeated="{cols_repeated}"' if last and j == len(r) - 1 and cols_repeated > 1 else ""
+                cells.append(f'<table:table-cell office:value-type="string"{rep}><text:p>{escape(v)}</text:p></table:table-cell>')
+            rep = f' table:number-rows-repeated="{rows_repeated}"' if last and rows_repeated > 1 else ""
+            body.append(f"<table:table-row{rep}>{''.join(cells)}</table:table-row>")
+        if empty_tail:
+            body.append(f'<table:table-row table:number-rows-repeated="{empty_tail}">'
+                        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+        ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+              'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+        content = (f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<office:document-content {ns} office:version="1.2">'
+                   f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{"".join(body)}'
+                   '</table:table></office:spreadsheet></office:body></office:document-content>')
+        manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                    '<manifest:file-entry manifest:full-path="/" '
+                    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                    '</manifest:manifest>')
+        with zipfile.ZipFile(src.with_suffix(".ods"), "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            z.writestr("content.xml", content)
+            z.writestr("META-INF/manifest.xml", manifest)
+    return go
+
+
+ODS = "pkg/ledgers/villages.csv"
+case("ods_ok", (7,), (), ods_from_csv(ODS), V, exit=(0,))
+case("ods_libreoffice_empty_tail_ok", (7,), (), ods_from_csv(ODS, empty_tail=1_048_000), V, exit=(0,))
+case("ods_rows_repeated_bomb", (7,), ("X04",), ods_from_csv(ODS, rows_repeated=5_000_000), V,
+     stderr=("ledgers/villages.ods", "Sheet1", "使用区域过大"))
+case("ods_columns_repeated_bomb", (7,), ("X03",), ods_from_csv(ODS, cols_repeated=1_000_000), V,
+     stderr=("ledgers/villages.ods", "使用区域过大"))
+case("ods_area_bomb", (7,), ("X04",), ods_from_csv(ODS, rows_repeated=100_000, cols_repeated=10_000), V,
+     stderr=("ledgers/villages.ods", "使用区域过大"))
+case("ods_entity_bomb", (7,), ("Y02",),
+     ods_from_csv(ODS, doctype='<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'), V,
+     stderr=("ledgers/villages.ods", "文档类型声明"))
+
+
+def xlsb_like(rel: str) -> Callable[[Path], None]:
+    """A zip with the members of an Excel binary workbook (xl/workbook.bin ...): refused by content, whatever its name."""
+    def go(d: Path) -> None:
+        path = d / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("xl/workbook.bin", b"\x83\x01\x00")
+            z.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00\x94\x01\x10" + b"\xff" * 16)
+    return go
+
+
+case("xlsb_refused", (7,), (), chain(lambda d: (d / ODS).unlink(), xlsb_like("pkg/ledgers/villages.xlsb")), V,
+     stderr=("ledgers/villages.xlsb", ".xlsb", "另存为"))
+case("xlsb_named_xlsx_refused", (7,), (), chain(lambda d: (d / ODS).unlink(), xlsb_like("pkg/ledgers/villages.xlsx")), V,
+     stderr=("ledgers/villages.xlsx", ".xlsb"))
+
+
+def xls_from_csv(rel_csv: str) -> Callable[[Path], None]:
+    """An .xls (BIFF8) converted from the CSV ledger's .xlsx by LibreOffice (headless), built here."""
+    def go(d: Path) -> None:
+        import subprocess
+
+        xlsx_from_csv(rel_csv)(d)
+        src = (d / rel_csv).with_suffix(".xlsx")
+        profile = d / "out" / "lo-profile"
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xls",
+                        "--outdir", str(src.parent), str(src)], check=True, capture_output=True, timeout=180)
+        src.unlink()
+        shutil.rmtree(profile, ignore_errors=True)
+    return go
+
+
+if shutil.which("soffice"):
+    case("xls_ok", (7,), (), xls_from_csv(ODS), V, exit=(0,))
+    case("xls_over_cell_cap", (7,), (), xls_from_csv(ODS), V, env={"SCORECARD_MAX_CELLS": "20"},
+         stderr=("ledgers/villages.xls", "使用区域过大", "SCORECARD_MAX_CELLS"))
