@@ -1,5 +1,6 @@
-"""Hostile and broken input (issue 12): the corpus of tests/hostile_cases.py, every case in a forked child with a
-memory limit (1 GB over the warm interpreter) and a 10 s time limit (tests/hostile_run.py).
+"""Hostile and broken input (issue 12): the corpus of tests/hostile_cases.py, every case in a forked child with an
+absolute 1 GB address-space limit (RLIMIT_AS, set before the command's modules are imported) and a 10 s time limit
+(tests/hostile_run.py); each child's peak resident size (``ru_maxrss`` from ``os.wait4``) is asserted ≤ 1 GB too.
 
 For every case: the exit code is the expected one (2 for bad input, or a correct result), the message names the
 file/row/column/value, no traceback, the package's tree is byte-for-byte unchanged, and nothing outside the package
@@ -99,6 +100,17 @@ def test_corpus_size_and_coverage():
     assert {cause for c in CASES for cause in c.causes} >= set(range(1, 11))
 
 
+def test_corpus_memory(corpus):
+    """Every case's measured peak resident size is within 1 GB (the address-space limit makes more impossible; this
+    reports the figure): printed with ``-s``."""
+    _, results, _ = corpus
+    peak = max(results.values(), key=lambda r: r["max_rss"])
+    print(f"\nhostile corpus: {len(results)} cases, peak RSS {peak['max_rss'] / 2**20:.0f} MB ({peak['name']}), "
+          f"driver address space {peak['driver_vm'] / 2**20:.0f} MB")
+    over = [(r["name"], r["max_rss"]) for r in results.values() if r["max_rss"] > 1 << 30]
+    assert not over, over
+
+
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 def test_hostile_case(corpus, c):
     base, results, hashes = corpus
@@ -108,6 +120,7 @@ def test_hostile_case(corpus, c):
     stdout = (d / "stdout.txt").read_text(encoding="utf-8", errors="replace")
     assert not r["timed_out"], f"{c.name}: killed after 10 s"
     assert r["signal"] is None, f"{c.name}: killed by signal {r['signal']}\n{stderr[-2000:]}"
+    assert r["max_rss"] <= 1 << 30, f"{c.name}: peak resident size {r['max_rss'] >> 20} MB"
     assert "Traceback" not in stderr, stderr[-3000:]
     assert r["exit"] in c.exit, f"exit {r['exit']} not in {c.exit}\n{stderr[-2000:]}"
     messages = stdout + stderr  # `validate` lists problems on stdout, other commands on stderr
