@@ -35,7 +35,7 @@ PAYLOAD = ("X[点我](javascript:alert(1)) ![跟踪](http://evil.example/p.png) 
 KEEP = {"status", "automated_status", "kind", "tool", "version", "period_start", "period_end", "inspection_date",
         "date", "approved", "expires", "as_of", "sha256", "rules_digest", "evidence_digest", "profile_digest",
         "review_digest", "waivers_digest", "profile", "rules_edition", "verdict", "name", "explanation",
-        "pending_review_policy", "formula", "id"}
+        "pending_review_policy", "formula", "id", "rule"}
 
 
 def _poison(value, key=None):
