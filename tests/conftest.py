@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,12 @@ from engine.evaluate import load_rules, score
 from engine.evaluate.backends import get_backend
 from engine.synth import Synth, write_package
 from evidence.package import load_package
+
+# The compiled-rules cache of this test session (and of the scorecard processes it starts) lives in a private temp
+# directory, not in the user's ~/.cache: tests never leave files in a home directory.
+if "SCORECARD_CACHE_DIR" not in os.environ:
+    os.environ["SCORECARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="scorecard-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["SCORECARD_CACHE_DIR"], True)
 
 pytest_plugins = ["store_support"]  # db_url (SQLite and a real PostgreSQL server), pg_server, store_env
 

@@ -160,3 +160,24 @@ def test_compiled_templates_kept_in_the_same_private_cache(cache_env):
         assert render_report(result, "html") == fresh  # recompiled
     finally:
         render.environment.cache_clear()
+
+
+def test_memory_keeps_only_the_most_recent_rule_sets(monkeypatch):
+    """A long-running server sees many archived rounds' rules: the in-process memo is bounded (least recent dropped)."""
+    monkeypatch.setattr(cache, "MAX_MEMO", 3)
+    cache.clear_memo()
+    built: list[str] = []
+
+    def build(name):
+        return lambda: built.append(name) or name
+
+    try:
+        for name in ("a", "b", "c"):
+            cache.compiled_rules_for(name, build(name), disk=False)
+        assert cache.compiled_rules_for("a", build("a"), disk=False) == "a"  # hit: "a" is now the most recent
+        cache.compiled_rules_for("d", build("d"), disk=False)  # evicts "b", the least recently used
+        assert list(cache._MEMO) == ["c", "a", "d"]
+        cache.compiled_rules_for("b", build("b"), disk=False)
+        assert built == ["a", "b", "c", "d", "b"]
+    finally:
+        cache.clear_memo()

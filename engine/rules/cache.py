@@ -22,13 +22,15 @@ import pickle
 import stat
 import sys
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
 
-_MEMO: dict[str, Any] = {}
+_MEMO: OrderedDict[str, Any] = OrderedDict()
+MAX_MEMO = 16  # compiled rule sets kept in memory (a web server sees many archived rounds' rules; least recent dropped)
 MAX_ENTRIES = 32  # files kept in the cache directory (oldest removed first)
 _CODE_MODULES = ("catalog", "compiler", "conditions", "model", "profiles", "cache")
 _code_digest: str | None = None
@@ -144,6 +146,7 @@ def compiled_rules_for(key: str, build: Callable[[], Any], check: Callable[[Any]
     fails it, e.g. because a file changed while it was read, is returned but not kept).
     """
     if key in _MEMO:
+        _MEMO.move_to_end(key)
         return _MEMO[key]
     full = hashlib.sha256(f"{key}\0{code_digest()}".encode()).hexdigest()
     directory = private_dir(create=False) if disk else None
@@ -151,14 +154,14 @@ def compiled_rules_for(key: str, build: Callable[[], Any], check: Callable[[Any]
         try:
             value = _read_entry(directory / f"{full}.pickle")
             if check is None or check(value):
-                _MEMO[key] = value
+                _remember(key, value)
                 return value
         except Exception:  # noqa: BLE001 - missing, corrupt, foreign or stale: rebuilt below
             pass
     value = build()
     if check is not None and not check(value):
         return value
-    _MEMO[key] = value
+    _remember(key, value)
     if disk:
         directory = private_dir(create=True)
         if directory is not None:
@@ -167,6 +170,13 @@ def compiled_rules_for(key: str, build: Callable[[], Any], check: Callable[[Any]
             except Exception:  # noqa: BLE001 - a read-only or full disk only costs the cache
                 pass
     return value
+
+
+def _remember(key: str, value: Any) -> None:
+    _MEMO[key] = value
+    _MEMO.move_to_end(key)
+    while len(_MEMO) > MAX_MEMO:
+        _MEMO.popitem(last=False)
 
 
 def clear_memo() -> None:
