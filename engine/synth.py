@@ -318,24 +318,34 @@ class Synth:
     def ratio(self, cc: CompiledCheck) -> None:
         c = cc.check
         target = self.ref(c.value, {}) or 0
-        den = [r for r in self.records[c.denominator.ledger]
-               if self.rules.predicates[cc.denominator].test(self.fact(c.denominator.ledger, r))]
+        den_ledger, num_ledger = c.denominator.ledger, c.numerator.ledger
+
+        def members(ledger: str, pred: int) -> list[dict]:
+            return [r for r in self.records[ledger] if self.rules.predicates[pred].test(self.fact(ledger, r))]
+
+        den = members(den_ledger, cc.denominator)
         while len(den) < 10:
-            rec = self.base_record(c.denominator.ledger)
-            rec.update(self.solve_where(c.denominator.ledger, rec, cc.denominator) or {})
-            self.add(c.denominator.ledger, rec)
+            rec = self.base_record(den_ledger)
+            rec.update(self.solve_where(den_ledger, rec, cc.denominator) or {})
+            self.add(den_ledger, rec)
             den.append(rec)
-        num = [r for r in self.records[c.numerator.ledger]
-               if self.rules.predicates[cc.numerator].test(self.fact(c.numerator.ledger, r))]
-        need = math.ceil(len(den) * target) + 1
-        while len(num) < need:
-            rec = self.base_record(c.numerator.ledger)
-            rec.update(self.solve_where(c.numerator.ledger, rec, cc.numerator) or {})
-            if c.numerator.ledger == "documents":  # like document(): a titled, published record without an attachment
+        for _ in range(1000):  # every group (the whole ledger without group_by) reaches the target, with a margin
+            den = members(den_ledger, cc.denominator)
+            num = members(num_ledger, cc.numerator)
+            group = (lambda r: r.get(c.group_by)) if c.group_by else (lambda r: None)
+            short = [g for g in sorted({group(r) for r in den}, key=lambda g: (g is None, str(g)))
+                     if (n := sum(1 for r in num if group(r) == g)) < math.ceil((d := sum(1 for r in den if group(r) == g)) * target)
+                     + (0 if c.group_by else 1) or n / d < target]
+            if not short:
+                break
+            rec = self.base_record(num_ledger)
+            rec.update(self.solve_where(num_ledger, rec, cc.numerator) or {})
+            if c.group_by:
+                rec[c.group_by] = short[0]
+            if num_ledger == "documents":  # like document(): a titled, published record without an attachment
                 rec.update(title=f"关于印发《{rec['type']}》的通知", published=True, url=f"http://www.example.gov.cn/{rec['doc_id']}")
                 rec.pop("file", None)
-            self.add(c.numerator.ledger, rec)
-            num.append(rec)
+            self.add(num_ledger, rec)
 
 
 def _constants(terms, field) -> set:

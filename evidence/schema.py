@@ -39,6 +39,15 @@ class FieldDef(BaseModel):
         return self
 
 
+class Tenure(BaseModel):
+    """The two date columns that bound a person's time in post: blank start = in post since before the records
+    begin; blank end = still in post. A rule's ``in_post`` scope counts only people in post on its reference day."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: str
+    end: str
+
+
 class LedgerDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = ""
@@ -46,6 +55,7 @@ class LedgerDef(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     id_field: str
     date_field: str | None = None  # the date (or year) that places a record in a period year
+    tenure: Tenure | None = None
     note: str | None = None
     fields: dict[str, FieldDef]
 
@@ -55,7 +65,18 @@ class LedgerDef(BaseModel):
             raise ValueError(f"id_field {self.id_field} 不在 fields 中")
         if self.date_field and self.fields.get(self.date_field, FieldDef(title="", type="str")).type not in ("date", "datetime", "int"):
             raise ValueError(f"date_field {self.date_field} 应为 date、datetime 或 int 字段")
+        if self.tenure is not None:
+            for name in (self.tenure.start, self.tenure.end):
+                if name not in self.fields or self.fields[name].type != "date":
+                    raise ValueError(f"tenure 字段 {name} 应为本台账的 date 字段")
         return self
+
+    def in_post(self, record: dict, day) -> bool:
+        """Was the person of ``record`` in post on ``day``? (Blank start or end: open on that side.)"""
+        if self.tenure is None:
+            return True
+        start, end = record.get(self.tenure.start), record.get(self.tenure.end)
+        return (start is None or start <= day) and (end is None or end >= day)
 
     @cached_property
     def header_map(self) -> dict[str, str]:

@@ -296,3 +296,59 @@ def test_d17_attestation_dated_before_the_period_end_does_not_count(tmp_path, ru
     result = score_records(tmp_path, rules, {"attestations": att})
     check = find_check(result, 82, id="no_leadership_crime")
     assert check.status == status  # audit E8: one dated 2019-01-01 passed
+
+
+# ---------------------------------------------------------------- D14: 55 reviewer ratio per agency, in-post staff
+
+
+def _staff(n: int, role: str, agency: str | None, since: dt.date | None = None, until: dt.date | None = None) -> dict:
+    rec = {"person_id": f"S-{n:03d}", "name": f"人员{n}", "role": role, "agency": agency, "active_from": since,
+           "active_to": until}
+    return {k: v for k, v in rec.items() if v is not None}
+
+
+def _agency(start: int, agency: str, officers: int, reviewers: int, **tenure) -> list[dict]:
+    return [_staff(start + i, "执法人员", agency, **tenure) for i in range(officers)] + \
+        [_staff(start + officers + i, "法制审核人员", agency, **tenure) for i in range(reviewers)]
+
+
+def test_d14_one_agency_cannot_mask_another(tmp_path, rules):
+    # unit-wide 3/42 = 7.1% passed before; 县交通运输局 has 0 reviewers among its 20 officers
+    staff = _agency(1, "县市场监督管理局", 19, 3) + _agency(100, "县交通运输局", 20, 0)
+    result = score_records(tmp_path, rules, {"staff": staff})
+    check = find_check(result, 55, id="reviewer_ratio")
+    assert check.status == "fail" and check.violations == 2  # the one agency, in each of 2021 and 2022
+    assert {e.id for e in check.evidence} == {"县交通运输局"}
+    assert all("0%(0/20)" in e.note and "≥ 5%" in e.note for e in check.evidence)
+    assert "县交通运输局 0%(0/20)" in check.years[0].actual
+
+
+@pytest.mark.parametrize("officers, status", [(19, "pass"), (20, "fail")])
+def test_d14_reviewers_count_in_the_denominator(tmp_path, rules, officers, status):
+    # 1 reviewer among 19 officers: 1/20 = 5% exactly passes; among 20 officers 1/21 = 4.76% fails
+    result = score_records(tmp_path, rules, {"staff": _agency(1, "县生态环境局", officers, 1)})
+    assert find_check(result, 55, id="reviewer_ratio").status == status
+
+
+def test_d14_only_staff_in_post_count_each_year(tmp_path, rules):
+    # the agency's only reviewer left in March 2022: 2021 passes, 2022 (in post on 31 Dec) fails
+    staff = _agency(1, "县农业农村局", 19, 0) + [_staff(50, "法制审核人员", "县农业农村局", until=dt.date(2022, 3, 31))]
+    check = find_check(score_records(tmp_path / "a", rules, {"staff": staff}), 55, id="reviewer_ratio")
+    assert check.status == "partial" and [y.status for y in check.years] == ["pass", "fail"]
+    # 20 officers who left in 2021 are no longer counted in 2022: 1 reviewer among 19 in post passes both years
+    staff = _agency(1, "县农业农村局", 19, 1) + _agency(200, "县农业农村局", 20, 0, until=dt.date(2021, 6, 30))
+    check = find_check(score_records(tmp_path / "b", rules, {"staff": staff}), 55, id="reviewer_ratio")
+    assert check.status == "pass"
+    # joined after the period: not in post at its end
+    staff = _agency(1, "县农业农村局", 19, 0) + [_staff(50, "法制审核人员", "县农业农村局", since=dt.date(2023, 1, 5))]
+    assert find_check(score_records(tmp_path / "c", rules, {"staff": staff}), 55, id="reviewer_ratio").status == "fail"
+
+
+def test_d14_blank_agency_is_its_own_group_not_a_helper(tmp_path, rules):
+    # reviewers with a blank agency do not lift a named agency
+    staff = _agency(1, "县交通运输局", 19, 0) + [_staff(90, "法制审核人员", None), _staff(91, "法制审核人员", None)]
+    check = find_check(score_records(tmp_path / "a", rules, {"staff": staff}), 55, id="reviewer_ratio")
+    assert check.status == "fail" and {e.id for e in check.evidence} == {"县交通运输局"}
+    # a unit with a single agency that leaves the column blank is measured as one group
+    staff = [_staff(i, "执法人员", None) for i in range(1, 20)] + [_staff(30, "法制审核人员", None)]
+    assert find_check(score_records(tmp_path / "b", rules, {"staff": staff}), 55, id="reviewer_ratio").status == "pass"

@@ -675,24 +675,98 @@ def _show_value(value, show) -> str:
 
 
 def check_ratio(cc: CompiledCheck, ctx: Context) -> CheckResult:
+    """Numerator count / denominator count, per group (``group_by``) and per year if asked; every group of the
+    denominator must reach the threshold. ``in_post`` scopes count the people in post on the reference day."""
     c = cc.check
     for scope in (c.numerator, c.denominator):
         if ctx.ledger(scope.ledger) is None:
             return _ledger_missing(cc, ctx, scope.ledger)
     num_ledger, den_ledger = ctx.ledger(c.numerator.ledger), ctx.ledger(c.denominator.ledger)
-    n_idx = ctx.scoped(num_ledger, ctx.matched(cc.numerator), None)
-    d_idx = ctx.scoped(den_ledger, ctx.matched(cc.denominator), None)
-    if not d_idx:
+    n_all = ctx.scoped(num_ledger, ctx.matched(cc.numerator), None)
+    d_all = ctx.scoped(den_ledger, ctx.matched(cc.denominator), None)
+    if not d_all:
         return _missing(cc, ctx, f"台账「{den_ledger.title}」中没有作为分母的记录")
-    ratio = len(n_idx) / len(d_idx)
-    limit, ref_label = ctx.threshold(c.value, None)
-    if limit is None:
-        return _result(cc, "missing_evidence", message=f"缺少{ref_label}")
-    status = "pass" if OPS[c.op](round(ratio, 12), limit) else "fail"
-    evidence, total = ctx.cite(num_ledger, n_idx, lambda i: _describe(num_ledger, i))
-    return _result(cc, status, actual=f"{pct(ratio)}({len(n_idx)}/{len(d_idx)})", required=f"{OP_ZH[c.op]} {pct(limit)}",
-                   score=1.0 if status == "pass" else 0.0, violations=0 if status == "pass" else 1,
-                   evidence=evidence, evidence_total=total)
+    period = ctx.period
+    slots = [(y, min(dt.date(y, 12, 31), period.end)) for y in period.years] if c.per_year else [(None, period.end)]
+    den_def = ctx.rules.ledgers.ledgers[den_ledger.name]
+    group_title = den_def.fields[c.group_by].title if c.group_by else ""
+    blank_label = f"未填写{group_title}"
+    in_post = c.numerator.in_post or c.denominator.in_post
+
+    def group_of(ledger: Ledger, i: int) -> str | None:
+        value = ledger.records[i].get(c.group_by) if c.group_by else ""
+        return None if value is None else str(value)
+
+    years: list[YearResult] = []
+    failing: list[tuple[int | None, str | None, int, int, float, int]] = []  # year, group, n, d, limit, first row index
+    overall = None
+    for year, day in slots:
+        limit, ref_label = ctx.threshold(c.value, year)
+        n_idx = _ratio_members(ctx, num_ledger, c.numerator, n_all, year, day)
+        d_idx = _ratio_members(ctx, den_ledger, c.denominator, d_all, year, day)
+        when = ""
+        if in_post:
+            when = f"{year}年末在岗 " if year is not None and day == dt.date(year, 12, 31) else f"{day.isoformat()}在岗 "
+        required = (f"每个{group_title} " if c.group_by else "") + (f"{OP_ZH[c.op]} {pct(limit)}" if limit is not None
+                                                                     else f"缺少{ref_label}")
+        if limit is None or not d_idx:
+            status, actual = ("missing_evidence", "") if limit is None else ("fail", f"{when}无作为分母的记录")
+        else:
+            groups: dict[str | None, list[int]] = defaultdict(list)
+            for i in d_idx:
+                groups[group_of(den_ledger, i)].append(i)
+            counts: dict[str | None, int] = defaultdict(int)
+            for i in n_idx:
+                counts[group_of(num_ledger, i)] += 1
+            short = []
+            for g in sorted(groups, key=lambda g: (g is None, g or "")):
+                n, d = counts.get(g, 0), len(groups[g])
+                if not OPS[c.op](round(n / d, 12), limit):
+                    short.append((g, n, d))
+                    failing.append((year, g, n, d, limit, groups[g][0]))
+            status = "fail" if short else "pass"
+            if c.group_by:
+                actual = f"{when}{len(groups) - len(short)}/{len(groups)} 个{group_title}达标"
+                if short:
+                    named = "、".join(f"{g if g is not None else blank_label} {pct(n / d)}({n}/{d})" for g, n, d in short[:5])
+                    actual += f";未达标:{named}" + ("等" if len(short) > 5 else "")
+            else:
+                actual = f"{when}{pct(len(n_idx) / len(d_idx))}({len(n_idx)}/{len(d_idx)})"
+        if year is None:
+            overall = (status, actual, required)
+        else:
+            years.append(YearResult(year=year, status=status, actual=actual, required=required))
+    if failing and c.group_by:
+        evidence = []
+        for year, g, n, d, limit, first in sorted(failing, key=lambda t: (t[1] is None, t[1] or "", t[0] or 0))[: ctx.max_citations]:
+            where = f"{year}年" if year is not None else "创建周期"
+            evidence.append(Citation(ledger=den_ledger.name, file=den_ledger.file, row=den_ledger.rows[first],
+                                     id=g if g is not None else blank_label, sheet=den_ledger.sheet,
+                                     note=f"{where}:实际 {pct(n / d)}({n}/{d}),要求 {OP_ZH[c.op]} {pct(limit)}"))
+        total = len(failing)
+    else:
+        evidence, total = ctx.cite(num_ledger, n_all, lambda i: _describe(num_ledger, i))
+    if overall is not None:
+        status, actual, required = overall
+        if status == "missing_evidence":
+            return _result(cc, "missing_evidence", message=actual or f"缺少{ctx.threshold(c.value, None)[1]}")
+        return _result(cc, status, actual=actual, required=required, score=1.0 if status == "pass" else 0.0,
+                       violations=len(failing) if c.group_by else (0 if status == "pass" else 1),
+                       evidence=evidence, evidence_total=total)
+    summary = ";".join(y.actual if in_post else f"{y.year}年 {y.actual}" for y in years)
+    violations = len(failing) if c.group_by else sum(1 for y in years if y.status == "fail")
+    return _fold_years(cc, years, violations, evidence, total, summary, (years[0].required if years else "") + ",逐年计算")
+
+
+def _ratio_members(ctx: Context, ledger: Ledger, scope, indices: list[int], year: int | None, day: dt.date) -> list[int]:
+    """The records of a ratio's side that count on ``day`` (in_post) or in ``year`` (dated ledgers)."""
+    if scope.in_post:
+        ld = ctx.rules.ledgers.ledgers[ledger.name]
+        return [i for i in indices if ld.in_post(ledger.records[i], day)]
+    if year is None or ctx._date_field(ledger, None) is None:
+        return indices
+    years = ctx.years_of(ledger, None)
+    return [i for i in indices if years[i] == year]
 
 
 def _active_spans(c, members) -> tuple[list[tuple[dt.date | None, dt.date | None]], int]:

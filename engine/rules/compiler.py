@@ -299,6 +299,12 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
             elif kind == "ratio":
                 cc.numerator = b.predicate(ind, check, check.numerator.ledger, check.numerator.where)
                 cc.denominator = b.predicate(ind, check, check.denominator.ledger, check.denominator.where)
+                for scope in (check.numerator, check.denominator):
+                    if check.group_by:
+                        b.field_ok(ind, check, scope.ledger, check.group_by)
+                    ld = b.ledgers.ledgers.get(scope.ledger)
+                    if scope.in_post and ld is not None and ld.tenure is None:
+                        b.problem(ind, check, f"台账 {scope.ledger} 没有登记在岗起止字段(tenure),不能按在岗统计", "in_post")
             elif kind == "document":
                 cond: dict[str, Any] = {"type": {"in": list(check.types)}}
                 if check.published:

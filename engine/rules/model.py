@@ -55,8 +55,12 @@ class CheckBase(Strict):
 
 
 class LedgerScope(Strict):
+    """Records of one ledger satisfying ``where``. ``in_post``: only people in post on the check's reference day (the
+    ledger must declare its ``tenure`` columns in evidence/ledgers.yaml); see RatioCheck for the reference day."""
+
     ledger: str
     where: dict[str, Any] = Field(default_factory=dict)
+    in_post: bool = False
 
 
 class RateCheck(CheckBase):
@@ -142,13 +146,21 @@ class ValueCheck(CheckBase):
 
 
 class RatioCheck(CheckBase):
-    """count(numerator) / count(denominator) compared with a threshold."""
+    """count(numerator) / count(denominator) compared with a threshold.
+
+    ``group_by``: a field of both ledgers; the ratio is computed per group (e.g. per agency) and every group present
+    in the denominator must reach the threshold: one group cannot mask another. A blank group cell forms its own group
+    「未填写…」, so it never helps a named group. ``per_year``: once per period year. The reference day of an ``in_post``
+    scope is the last day of each period year (per_year; the period end in its last year) or the period end.
+    """
 
     kind: Literal["ratio"]
     numerator: LedgerScope
     denominator: LedgerScope
     op: Op = ">="
     value: Threshold
+    group_by: str | None = None
+    per_year: bool = False
 
 
 class ActiveSpan(Strict):
