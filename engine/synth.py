@@ -22,10 +22,16 @@ from typing import Any
 import yaml
 
 from engine.evaluate.checks import share
-from engine.evaluate.facts import measure
+from engine.evaluate.facts import add_months, measure
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledCheck, CompiledRules, Derived, annual_date, blank_flag
-from engine.rules.conditions import fields_of, normalise_value
+from engine.rules.conditions import (
+    fields_of,
+    month_day_base,
+    month_day_field,
+    month_day_value,
+    normalise_value,
+)
 from engine.rules.model import AnnualDate, RefValue
 from evidence.schema import LedgerDef
 
@@ -102,6 +108,9 @@ class Synth:
     def fact(self, ledger: str, rec: dict) -> dict:
         f = {k: normalise_value(v) for k, v in rec.items() if v is not None}
         f.update({blank_flag(name): True for name in self.rules.blank_flags(ledger) if rec.get(name) is None})
+        for name in self.rules.month_days.get(ledger, []):
+            if (md := month_day_value(rec.get(name))) is not None:
+                f[month_day_field(name)] = md
         for d in self.rules.derived_by_ledger.get(ledger, []):
             value = measure(d, rec, self.calendar)
             if value is not None:
@@ -124,7 +133,17 @@ class Synth:
                 out += [c, c + 1, c - 1] if fd.type == "int" else [c, round(c + 0.05, 4), round(c - 0.05, 4), c + 1]
             return out or [1]
         if fd.type == "str":
+            if consts and _excluded_only(self.rules.predicates, ledger, field):  # e.g. "a basis other than 无"
+                return [rec.get(field), *sorted(str(c) for c in consts)]
             return sorted(str(c) for c in consts) or [rec.get(field)]
+        if fd.type in ("date", "datetime") and rec.get(field) is not None:  # days that a month_day window reads
+            md = set()
+            for p in self.rules.predicates:
+                if p.ledger == ledger:
+                    md |= _constants(p.terms, month_day_field(field))
+            day = rec[field]
+            days = [day.replace(month=v // 100, day=v % 100) for v in sorted(md) if v != 229]
+            return [*days, day]
         return [rec.get(field)]
 
     def satisfies(self, ledger: str, rec: dict, cc: CompiledCheck) -> bool | None:
@@ -152,6 +171,7 @@ class Synth:
         fields = sorted(fields_of(self.rules.predicates[want.population].terms))
         if want.match is not None:
             fields += sorted(fields_of(self.rules.predicates[want.match].terms) - set(fields))
+        fields = list(dict.fromkeys(month_day_base(f) or f for f in fields))
         fields = [f for f in fields if f in self.ldef(ledger).fields]
         if want.derived is not None:
             self.set_measure(rec, want.derived, want.check, comply)
@@ -188,6 +208,8 @@ class Synth:
             end = s + dt.timedelta(hours=amount)
         elif d.unit == "days":
             end = (start.date() if isinstance(start, dt.datetime) else start) + dt.timedelta(days=amount)
+        elif d.unit == "months":
+            end = add_months(start.date() if isinstance(start, dt.datetime) else start, int(amount))
         else:
             s = start.date() if isinstance(start, dt.datetime) else start
             end = self.calendar.add_workdays(s, int(amount)) if amount > 0 else s
@@ -240,12 +262,14 @@ class Synth:
         need = math.ceil(c.value) + (1 if c.op == ">" else 0)
         years = self.years if (c.per_year or c.every_years) else [self.years[0]]
         probe = None
+        by_day = any(month_day_base(f) for f in fields_of(self.rules.predicates[cc.population].terms))
         for year in years:
             for _ in range(max(need, 1)):
                 rec = self.base_record(cc.ledger, year)
                 if c.year is not None and c.year.offset:
                     rec[c.year.field] = year - c.year.offset
-                probe = probe or self.solve_where(cc.ledger, rec, cc.population)
+                if probe is None or by_day:  # a month_day window: the day is solved in each year
+                    probe = self.solve_where(cc.ledger, rec, cc.population)
                 if probe is None:
                     return
                 for k, v in probe.items():
@@ -257,7 +281,8 @@ class Synth:
                 self.add(cc.ledger, rec)
 
     def solve_where(self, ledger: str, rec: dict, pred: int) -> dict | None:
-        fields = [f for f in sorted(fields_of(self.rules.predicates[pred].terms)) if f in self.ldef(ledger).fields]
+        names = dict.fromkeys(month_day_base(f) or f for f in sorted(fields_of(self.rules.predicates[pred].terms)))
+        fields = [f for f in names if f in self.ldef(ledger).fields]
         pools = [self.candidates(ledger, f, rec) for f in fields]
         for combo in itertools.islice(itertools.product(*pools), 4000):
             trial = dict(rec)
@@ -358,6 +383,18 @@ def _constants(terms, field) -> set:
             vals = t[3] if isinstance(t[3], tuple) else (t[3],)
             out |= {v for v in vals if not isinstance(v, bool)}
     return out
+
+
+def _excluded_only(predicates, ledger: str, field: str) -> bool:
+    """Do the rules compare ``field`` only with ne / not_in (so any other filled value satisfies them)?"""
+    def ops(terms):
+        for t in terms:
+            if t[0] == "any":
+                for sub in t[1]:
+                    yield from ops(sub)
+            elif t[1] == field:
+                yield t[2]
+    return all(op in ("ne", "not_in") for p in predicates if p.ledger == ledger for op in ops(p.terms))
 
 
 def _cmp(op, a, b) -> bool:

@@ -59,6 +59,17 @@ def build_package(path: Path, rules, ledgers: dict[str, list[dict]], **unit_over
     return path
 
 
+def on_time_release(package: Path, event: str = "E-00001", hours: int = 2) -> str:
+    """A first release ``hours`` after the event of ``event`` (weak-town's planted 7-hour release, corrected), computed
+    from the example itself so regenerated examples keep the case."""
+    import csv
+
+    with open(package / "ledgers" / "emergencies.csv", encoding="utf-8-sig", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["事件编号"] == event)
+    occurred = dt.datetime.strptime(row["事件发生时间"], "%Y-%m-%d %H:%M")
+    return (occurred + dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+
 def score_records(tmp_path: Path, rules, ledgers: dict[str, list[dict]], backend: str = "python", **unit_overrides):
     pkg = build_package(tmp_path / "pkg", rules, ledgers, **unit_overrides)
     return score(load_package(pkg, rules.ledgers), rules, get_backend(backend))

@@ -15,7 +15,7 @@ from engine.evaluate.backends import durable_available, get_backend
 from engine.evaluate.facts import build_facts, measure
 from engine.evaluate.workdays import WorkCalendar, package_calendar
 from engine.rules.compiler import blank_flag
-from engine.rules.conditions import normalise_value
+from engine.rules.conditions import month_day_field, month_day_value, normalise_value
 from engine.synth import generate
 from evidence.package import load_package
 
@@ -33,6 +33,8 @@ def per_record_matches(rules, package, calendar) -> dict[int, list[int]]:
             fact.update({k: normalise_value(v) for k, v in record.items()
                          if k in rules.fields_by_ledger.get(pred.ledger, []) and v is not None})
             fact.update({blank_flag(f): True for f in rules.blank_flags(pred.ledger) if record.get(f) is None})
+            fact.update({month_day_field(f): month_day_value(record[f]) for f in rules.month_days.get(pred.ledger, [])
+                         if record.get(f) is not None})
             for d in rules.derived_by_ledger.get(pred.ledger, []):
                 value = measure(d, record, calendar)
                 if value is not None:

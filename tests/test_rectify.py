@@ -110,7 +110,8 @@ def test_weak_town_co_lead_units_each_get_their_items(tmp_path):
     # 问题描述 cites only the rows of the failing year: 2022's three sessions, none of 2021's compliant four
     problem = openpyxl.load_workbook(out / "整改清单-司法所.xlsx")["整改清单"]
     text83 = next(r[3].value for r in problem.iter_rows(min_row=2) if r[1].value.startswith("83."))
-    assert "2022-09-13" in text83 and "2021-" not in text83.split("涉及记录")[1]
+    cited = text83.split("涉及记录")[1]
+    assert "法治专题学习" in cited and "2022-" in cited and "2021-" not in cited
     assert "未达标年度:2022年" in text83
 
 

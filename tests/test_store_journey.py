@@ -15,7 +15,7 @@ import shutil
 import zipfile
 
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from conftest import EXAMPLES, on_time_release
 
 from engine.cli import main
 
@@ -34,14 +34,19 @@ def items(path) -> list[dict]:
 def fix_package(pkg):
     """The unit rectifies two findings: ND-00002 now has its legality review, E-00001 was announced in time."""
     nd = pkg / "ledgers" / "normative_documents.csv"
-    text = nd.read_text(encoding="utf-8")
-    old = "ND-00002,文件名称ND-00002,2022-02-28,是,是,是,是,是,否,"
-    assert old in text
-    nd.write_text(text.replace(old, "ND-00002,文件名称ND-00002,2022-02-28,是,是,是,是,是,是,"), encoding="utf-8")
+    lines = nd.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("是否经合法性审核")
+    [at] = [i for i, line in enumerate(lines) if line.startswith("ND-00002,")]
+    cells = lines[at].split(",")
+    assert cells[column] == "否"
+    cells[column] = "是"
+    lines[at] = ",".join(cells)
+    nd.write_text("\n".join(lines) + "\n", encoding="utf-8")
     em = pkg / "ledgers" / "emergencies.csv"
     text = em.read_text(encoding="utf-8")
-    assert "2021-11-29 23:15" in text
-    em.write_text(text.replace("2021-11-29 23:15", "2021-11-29 17:00", 1), encoding="utf-8")
+    late = on_time_release(pkg, hours=7)  # the planted late release
+    assert late in text
+    em.write_text(text.replace(late, on_time_release(pkg, hours=1), 1), encoding="utf-8")
 
 
 def test_self_assessment_evaluation_rectification_and_review_round(store_env, tmp_path):

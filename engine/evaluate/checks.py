@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.evaluate.facts import FactSet, measure
-from engine.results import CheckResult, Citation, YearResult
+from engine.results import STATUS_ZH, CheckResult, Citation, YearResult
 from engine.rules import conditions
 from engine.rules.compiler import CompiledCheck, CompiledRules
 from engine.rules.model import RefValue, YearSpec
@@ -30,7 +30,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
 }
 OP_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
-UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日"}
+UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月"}
 
 
 @dataclass
@@ -438,7 +438,7 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
 
 
 def _field_note(ctx: Context, ledger: Ledger, c) -> Callable[[int], str]:
-    fields = sorted(conditions.fields_of(conditions.parse(c.condition)))
+    fields = sorted({conditions.month_day_base(f) or f for f in conditions.fields_of(conditions.parse(c.condition))})
     defs = ctx.rules.ledgers.ledgers[ledger.name].fields
 
     def note(i: int) -> str:
@@ -472,6 +472,8 @@ def _deadline_note(cc: CompiledCheck, ctx: Context, ledger: Ledger) -> Callable[
 
 def deadline_words(value: float, op: str, limit: float, unit: str) -> str:
     """A deadline finding as a clerk says it: 超期 15 日, 超出时限 2 小时(实际 7 小时,时限 5 小时)."""
+    if unit == "个月" and not float(value).is_integer():  # months_between: m + 0.5 = more than m months
+        return f"用时超过 {num(value - 0.5)} 个月(要求 {OP_ZH[op]} {num(limit)} 个月)"
     if op in ("<=", "<") and value > limit:
         over = value - limit
         if limit == 0:
@@ -924,6 +926,22 @@ KINDS: dict[str, Callable[[CompiledCheck, Context], CheckResult]] = {
     "no_incident": check_no_incident,
     "review": check_review,
 }
+
+
+def attach_prechecks(checks: list, results: list[CheckResult]) -> None:
+    """A review check's automatic pre-checks (``prechecks``): their outcomes are added to its message, which the
+    report's review item and the review sheet's 核查要点 show, so the reviewer sees what is already decided."""
+    by_id = {r.id: r for r in results}
+    for rule, result in zip(checks, results):
+        pre = getattr(rule, "prechecks", None)
+        if not pre or result.status != "needs_review":
+            continue
+        lines = []
+        for cid in pre:
+            r = by_id[cid]
+            shown = ",".join(x for x in (r.actual, f"要求 {r.required}" if r.required else "") if x)
+            lines.append(f"{r.title}:{STATUS_ZH.get(r.status, r.status)}" + (f"({shown})" if shown else ""))
+        result.message = (result.message or "").rstrip() + "\n自动预检结果(已计入自动检查得分):" + ";".join(lines)
 
 
 def evaluate_check(cc: CompiledCheck, ctx: Context) -> CheckResult:

@@ -9,6 +9,7 @@ Records that give the same fact share it (``LedgerFacts``); backends match disti
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import operator
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
-from engine.rules.conditions import normalise_value
+from engine.rules.conditions import month_day_field, month_day_value, normalise_value
 from evidence.package import EvidencePackage
 
 
@@ -98,6 +99,7 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], d
                   calendar: WorkCalendar) -> LedgerFacts:
     fields = rules.fields_by_ledger.get(ledger_name, [])
     flags = [(name, blank_flag(name)) for name in rules.blank_flags(ledger_name)]  # blank scope cells: in scope
+    month_days = [(name, month_day_field(name)) for name in rules.month_days.get(ledger_name, [])]
     code = rules.ledger_code(ledger_name)
     # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
     inputs = list(dict.fromkeys(list(fields) + [x for d in derived for x in _derived_inputs(d)]))
@@ -130,6 +132,10 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], d
             for name, flag in flags:
                 if record.get(name) is None:
                     fact[flag] = True
+            for name, md in month_days:
+                value = month_day_value(record.get(name))
+                if value is not None:
+                    fact[md] = value
             for d in derived:
                 try:
                     value = measure(d, record, calendar)
@@ -164,7 +170,27 @@ def measure(d: Derived, record: dict, calendar: WorkCalendar) -> float | int | N
     s, e = _as_date(start), _as_date(end)
     if d.unit == "days":
         return (e - s).days
+    if d.unit == "months":
+        return months_between(s, e)
     return calendar.workdays_between(s, e)
+
+
+def add_months(day: dt.date, n: int) -> dt.date:
+    """The same day ``n`` calendar months later, clamped to the month's last day (31 January + 1 -> 28/29 February)."""
+    year, month = divmod(day.month - 1 + n, 12)
+    year += day.year
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def months_between(start: dt.date, end: dt.date) -> float:
+    """Elapsed calendar months: whole months m with add_months(start, m) <= end, plus 0.5 when end lies beyond that
+    day, so ``<= 2`` means "on or before the same day two months later" (二个月以内). An end before its start is -1."""
+    if end < start:
+        return -1
+    m = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, m) > end:
+        m -= 1
+    return m if add_months(start, m) == end else m + 0.5
 
 
 def _as_datetime(value) -> dt.datetime:

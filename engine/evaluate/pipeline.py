@@ -11,7 +11,7 @@ from pathlib import Path
 from engine import __version__
 from engine.errors import cap_repeats
 from engine.evaluate.backends import Backend, get_backend
-from engine.evaluate.checks import Context, evaluate_check
+from engine.evaluate.checks import Context, attach_prechecks, evaluate_check
 from engine.evaluate.facts import build_facts
 from engine.evaluate.scoring import score_indicator, summarise
 from engine.evaluate.validate import code_problems, scope_blank_warnings
@@ -88,6 +88,7 @@ def score(package: EvidencePackage, rules: CompiledRules, backend: Backend | Non
     items = []
     for ind in catalog.indicators:
         checks = [evaluate_check(rules.checks[(ind.no, c.id)], ctx) for c in ind.checks]
+        attach_prechecks(ind.checks, checks)
         applicable, reason = True, None
         if package.unit.type not in ind.applicability.unit_types:
             applicable, reason = False, f"本指标不适用于{package.unit.type}级单位"

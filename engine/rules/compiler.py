@@ -101,6 +101,8 @@ class CompiledRules:
     item_attest: dict[int, int | None] = field(default_factory=dict)  # indicator no -> its not-applicable attestation
     # scope columns (ledger definition ``blank_means``) a population reads: ledger -> field -> indicators reading it
     scope_blanks: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    # date fields a condition compares by month and day (``month_day``): ledger -> fields; facts carry their month-day
+    month_days: dict[str, list[str]] = field(default_factory=dict)
 
     def blank_flags(self, ledger: str) -> list[str]:
         """Scope columns of ``ledger`` whose blank cells are read as in scope: facts carry ``blank_flag(field)``."""
@@ -129,6 +131,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.scope_blanks: dict[str, dict[str, set[int]]] = {}
         self.seen_blanks: dict[str, str] = {}  # scope columns met by the last predicate built
+        self.month_days: dict[str, set[str]] = {}  # ledger -> date fields compared by month and day
 
     def problem(self, ind, check, message: str, field_name: str | None = None):
         file = self.catalog.files.get(ind.no, "indicators")
@@ -173,6 +176,16 @@ class _Builder:
         except conditions.ConditionError as exc:
             self.problem(ind, check, str(exc))
             return None
+        for name in sorted(conditions.fields_of(terms)):
+            base = conditions.month_day_base(name)
+            if base is None:
+                continue
+            if base not in ld.fields or ld.fields[base].type not in ("date", "datetime"):
+                self.problem(ind, check, f"台账 {ledger_name} 的字段 {base} 不是日期字段,不能按月日(month_day)比较", base)
+                return None
+            extra_fields[name] = "int"  # month x 100 + day, computed with the facts (conditions.month_day_value)
+            self.month_days.setdefault(ledger_name, set()).add(base)
+            self.fields.setdefault(ledger_name, set()).add(base)
         if not self._types_ok(ind, check, ld, terms, extra_fields):
             return None
         key = conditions.key(terms)
@@ -340,6 +353,7 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
         digest=digest,
         item_attest=item_attest,
         scope_blanks={lg: {f: sorted(nos) for f, nos in sorted(fs.items())} for lg, fs in sorted(b.scope_blanks.items())},
+        month_days={lg: sorted(fs) for lg, fs in sorted(b.month_days.items())},
     )
 
 

@@ -8,6 +8,11 @@ A condition is a mapping; all entries must hold (AND)::
 ``any: [c1, c2]`` holds when one of the sub-conditions holds. A record whose field is missing
 (empty cell) satisfies no comparison on that field — the same rule durable_rules applies.
 
+``date_field: {month_day: [MM-DD, MM-DD]}`` holds when the date's month and day fall in that window of its own
+year, both ends included (``[12-01, 12-07]``: 1 to 7 December of any year); a window whose start is after its end
+wraps over the new year (``[12-25, 01-05]``). It compiles to plain comparisons on the fact field
+``month_day_field(date_field)`` (month × 100 + day, computed when facts are built), so both backends run it alike.
+
 ``to_durable`` gives the durable_rules JSON condition (single-fact, no joins, no negation
 aliases); ``to_python`` gives a plain predicate over the same normalised fact dict.
 """
@@ -19,7 +24,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
+OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "month_day")
+_MD_PREFIX = "_md_"
 _DURABLE_OP = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -39,6 +45,41 @@ def normalise_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.toordinal()
     raise ConditionError(f"不支持的取值类型:{value!r}")
+
+
+def month_day_field(name: str) -> str:
+    """The fact field holding a date field's month and day as one number (4 December -> 1204)."""
+    return _MD_PREFIX + name
+
+
+def month_day_base(name: str) -> str | None:
+    """The date field behind a month-day fact field, or None for an ordinary field."""
+    return name[len(_MD_PREFIX):] if name.startswith(_MD_PREFIX) else None
+
+
+def month_day_value(value: Any) -> int | None:
+    """month × 100 + day of a date or datetime (its own calendar day; intake keeps datetimes in China time)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.month * 100 + value.day
+    return None
+
+
+def _month_day(field: str, spec: Any) -> tuple:
+    if not isinstance(spec, list) or len(spec) != 2:
+        raise ConditionError(f"字段 {field} 的 month_day 需要 [起始月-日, 截止月-日] 两个值,如 [12-01, 12-07]")
+    bounds = []
+    for text in spec:
+        try:
+            month, day = (int(x) for x in str(text).split("-"))
+            dt.date(2000, month, day)  # a leap year: 02-29 is a valid day of the window
+        except ValueError:
+            raise ConditionError(f"字段 {field} 的 month_day 取值 {text!r} 不是有效的月-日(MM-DD)") from None
+        bounds.append(month * 100 + day)
+    md = month_day_field(field)
+    lo, hi = bounds
+    if lo <= hi:
+        return ("any", [[("cmp", md, "gte", lo), ("cmp", md, "lte", hi)]])
+    return ("any", [[("cmp", md, "gte", lo)], [("cmp", md, "lte", hi)]])  # over the new year
 
 
 def parse(cond: dict[str, Any] | None) -> list[tuple]:
@@ -61,7 +102,7 @@ def parse(cond: dict[str, Any] | None) -> list[tuple]:
             for op in sorted(spec):
                 if op not in OPS:
                     raise ConditionError(f"字段 {key} 使用了未知的比较符 {op}(可用:{', '.join(OPS)})")
-                terms.append(_cmp(key, op, spec[op]))
+                terms.append(_month_day(key, spec[op]) if op == "month_day" else _cmp(key, op, spec[op]))
         else:
             terms.append(_cmp(key, "eq", spec))
     return terms

@@ -90,7 +90,7 @@ class DeadlineCheck(CheckBase):
     where: dict[str, Any] = Field(default_factory=dict)
     start: str | AnnualDate
     end: str
-    unit: Literal["hours", "days", "working_days"]
+    unit: Literal["hours", "days", "working_days", "months"]  # months: calendar months, end day clamped (1-31 -> 2-28)
     op: Literal["<=", "<", ">=", ">"] = "<="
     limit: float
     required_rate: float = Field(default=1.0, ge=0, le=1)
@@ -211,6 +211,9 @@ class ReviewCheck(CheckBase):
 
     kind: Literal["review"]
     prompt: str
+    # automatic checks of the same indicator that pre-decide part of this review: their results are shown with the
+    # review item (report and review sheet), the reviewer judges the rest
+    prechecks: list[str] = Field(default_factory=list)
     gather: list[LedgerScope] = Field(default_factory=list)
     document_types: list[str] = Field(default_factory=list)
 
@@ -274,6 +277,11 @@ class Indicator(Strict):
             raise ValueError(f"检查项 id 重复:{ids}")
         if all(c.kind == "review" for c in self.checks):
             raise ValueError("每个指标至少要有一个自动检查(review 之外)")
+        automatic = {c.id for c in self.checks if c.kind != "review"}
+        for c in self.checks:
+            unknown = [p for p in getattr(c, "prechecks", []) if p not in automatic]
+            if unknown:
+                raise ValueError(f"核查项 {c.id} 的 prechecks 须为本指标的自动检查项:{unknown}")
         return self
 
     @field_validator("text", "remediation")
