@@ -291,9 +291,9 @@ class Synth:
                 return dict(zip(fields, combo))
         return None
 
-    def document(self, types: list[str], per_year: bool, published: bool, count: int = 1) -> None:
+    def document(self, types: list[str], per_year: bool, published: bool, count: int = 1, each: bool = False) -> None:
         have = {(r["type"], r["date"].year) for r in self.records["documents"]}
-        for t in types[:1]:
+        for t in (types if each else types[:1]):
             for year in (self.years if per_year else [self.years[0]]):
                 if (t, year) in have:
                     continue
@@ -428,7 +428,7 @@ def generate(rules: CompiledRules, out_dir: Path | str, *, unit: dict, sizes: di
         elif c.kind == "count":
             s.count_records(cc)
         elif c.kind == "document":
-            s.document(c.types, c.per_year, c.published, c.min_count)
+            s.document(c.types, c.per_year, c.published, c.min_count, c.each_type)
         elif c.kind == "no_incident":
             s.attest(c.attestation)
         elif c.kind == "group_sum":

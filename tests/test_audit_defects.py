@@ -469,14 +469,15 @@ def test_d24_the_decisions_ledger_documents_the_basis_column(rules):
 
 REVIEW_DROPPED = {5: "one_window_plan", 9: None, 11: "internet_supervision", 28: "decisions_in_catalog", 70: "hotline_integration",
                   80: "pufa_plan"}
-PRECHECKED = {66: ["procuratorial_reply_rate", "procuratorial_reply_in_time"], 67: ["hierarchy_supervision_each_year"],
+PRECHECKED = {20: ["eco_systems_documents"], 66: ["procuratorial_reply_rate", "procuratorial_reply_in_time"],
+              67: ["hierarchy_supervision_each_year"],
               68: ["job_rotation_done"], 77: ["mediation_committees_formed"], 78: ["constitution_day", "constitution_oath_held"]}
 
 
 def test_precheck_reviews_dropped_or_prechecked_as_decided(rules):
     # audit §5/§6: 13 review checks automatable; 7 could go entirely. Decided here: 5, 9, 11, 28, 70, 80 dropped (an
     # automatic check covers the seed's clause); 66 keeps its review (监察 cooperation, 整改落实) with pre-checks, as do
-    # 67, 68, 77, 78; 6 and 20 keep theirs without one (“基本”进驻, 七项制度“落实到位”: no number, no ledger)
+    # 20 (the four system documents that have a type), 67, 68, 77, 78; 6 keeps its review without one (“基本”进驻: no number)
     cat = rules.catalog
     for no, new in REVIEW_DROPPED.items():
         checks = cat.get(no).checks
@@ -485,6 +486,8 @@ def test_precheck_reviews_dropped_or_prechecked_as_decided(rules):
     for no, pre in PRECHECKED.items():
         [review] = [c for c in cat.get(no).checks if c.kind == "review"]
         assert review.prechecks == pre, no
+    [review] = [c for c in cat.get(6).checks if c.kind == "review"]
+    assert review.prechecks == []
 
 
 @pytest.mark.parametrize("in_catalog, status", [(True, "pass"), (False, "fail"), (None, "fail")])
@@ -556,3 +559,14 @@ def test_precheck_results_reach_the_review_sheet_and_the_report(tmp_path, rules)
     [row] = [r for r in sheet_rows(result) if r["indicator"] == 67]
     assert "自动预检结果" in row["prompt"] and "每年开展层级监督检查:部分通过" in row["prompt"]
     assert "每年开展层级监督检查:部分通过" in render_report(result, "md")
+
+
+def test_precheck_20_each_system_document_is_required(tmp_path, rules):
+    types = ["能源消耗双控工作方案", "环境信息公开材料", "生态环境损害赔偿制度", "生态环境保护责任清单"]
+    three = [_doc(i, t, dt.date(2021, 3, 1)) for i, t in enumerate(types[:3])]
+    result = score_records(tmp_path / "a", rules, {"documents": three})
+    check = find_check(result, 20, id="eco_systems_documents")
+    assert check.status == "fail" and check.violations == 1 and "「生态环境保护责任清单」" in check.message
+    assert "生态环境保护制度落实材料:未通过" in find_check(result, 20, id="eco_systems_review").message
+    four = three + [_doc(9, types[3], dt.date(2020, 5, 1))]
+    assert find_check(score_records(tmp_path / "b", rules, {"documents": four}), 20, id="eco_systems_documents").status == "pass"

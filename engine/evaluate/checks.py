@@ -600,6 +600,15 @@ def check_document(cc: CompiledCheck, ctx: Context) -> CheckResult:
         return _missing(cc, ctx, f"文件资料目录中没有符合要求的「{kinds}」" + (",且须已向社会公开" if c.published else ""))
     if c.per_year:
         return _count_windows(cc, ctx, ledger, indices, None, ">=", c.min_count, True, None, "份")
+    if c.each_type:  # every listed type, min_count of each
+        per_type = {t: [i for i in indices if ledger.records[i].get("type") == t] for t in c.types}
+        short = [t for t, found in per_type.items() if len(found) < c.min_count]
+        evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
+        actual = ";".join(f"「{t}」{len(found)} 份" for t, found in per_type.items())
+        return _result(cc, "fail" if short else "pass", actual=actual,
+                       required=f"{kinds} 各 ≥ {c.min_count} 份" + (",已公开" if c.published else ""),
+                       score=0.0 if short else 1.0, violations=len(short), evidence=evidence, evidence_total=total,
+                       message=("缺少:" + "、".join(f"「{t}」" for t in short)) if short else None)
     n = len(indices)
     status = "pass" if n >= c.min_count else "fail"
     evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))

@@ -114,7 +114,10 @@ class CountCheck(CheckBase):
 
 
 class DocumentCheck(CheckBase):
-    """A document of one of ``types`` exists in the catalog (dated in the period; published if required)."""
+    """A document of one of ``types`` exists in the catalog (dated in the period; published if required).
+
+    ``each_type``: every listed type must be there (``min_count`` of each), not any one of them.
+    """
 
     kind: Literal["document"]
     types: list[str] = Field(min_length=1)
@@ -123,6 +126,13 @@ class DocumentCheck(CheckBase):
     per_year: bool = False
     within_period: bool = True
     before_period: bool = False  # documents dated before the period also count (standing systems)
+    each_type: bool = False
+
+    @model_validator(mode="after")
+    def _each_type_once(self):
+        if self.each_type and self.per_year:
+            raise ValueError("each_type 不能与 per_year 同用")
+        return self
 
 
 class ValueCheck(CheckBase):
