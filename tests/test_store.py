@@ -193,3 +193,26 @@ def test_postgresql_backup_is_a_restorable_dump(pg_server, tmp_path):
         assert listing.returncode == 0 and "TABLE DATA public assessments" in listing.stdout
     finally:
         pg_server.drop_database(url)
+
+
+def test_archived_rules_are_compiled_once_per_digest_of_their_files(tmp_path):
+    """Recording a verdict reuses the rules compiled for the same archived rules and profile files (content-
+    addressed); a round whose profile file differs gets its own rules."""
+    from engine.rules.catalog import DEFAULT_RULES
+    from engine.rules.profiles import resolve_profile
+    from engine.store.archive import Archive, Stored
+    from engine.store.record import archived_rules, rules_files_digest
+
+    archive = Archive(tmp_path / "archive")
+    rules = [Stored("rules", p.name, *archive.put_file(p)) for p in sorted(DEFAULT_RULES.glob("*.yaml"))]
+    base = resolve_profile("base")
+    other = tmp_path / "other.yaml"
+    other.write_text(base.read_text(encoding="utf-8") + "\n# 另一个剪裁方案文件\n", encoding="utf-8")
+    files_a = rules + [Stored("profile", base.name, *archive.put_file(base))]
+    files_b = rules + [Stored("profile", other.name, *archive.put_file(other))]
+    assert rules_files_digest(files_a) != rules_files_digest(files_b)
+    first = archived_rules(archive, files_a, tmp_path / "r1")
+    assert archived_rules(archive, list(reversed(files_a)), tmp_path / "r2") is first
+    assert not (tmp_path / "r2" / "rules").exists()  # nothing restored or reloaded the second time
+    assert archived_rules(archive, files_b, tmp_path / "r3") is not first
+    assert len(first.catalog.indicators) == 87

@@ -513,3 +513,74 @@ def test_the_workspace_on_postgresql(pg_server, tmp_path):
         app.state.web.jobs.shutdown()
         store.dispose()
         pg_server.drop_database(url)
+
+
+# ------------------------------------------------------------------ SQL statements per page (no N+1)
+
+
+def test_board_and_assessment_pages_run_a_fixed_number_of_sql_statements(tmp_path):
+    """The rectification board with many items, each with notes, and the assessment and review pages of a round
+    with many verdicts run a few SQL statements, however many items, notes or verdicts there are (one query per
+    item's notes — the N+1 — would fail this)."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from engine.review.verdicts import LocatedVerdict, Verdict
+    from engine.store.record import record_verdicts
+    from engine.store.tracking import list_items, update_item
+
+    store = make_store(str(tmp_path / "n1.db"))
+    app = create_app(store)
+    try:
+        with store.session() as session:
+            weak = next(u for u in workspace.units(session) if u.name == "柳溪镇人民政府")
+            aid = next(r["id"] for r in workspace.rounds(session)[weak.id] if r["kind"] == "评估")
+            result = workspace.assessment(session, aid)
+            from engine.results import ScoreResult
+
+            pending = [i.no for i in ScoreResult.model_validate_json(result.current_json).indicators if i.pending_review]
+        # fail many pending indicators: each becomes a rectification item; then two notes on every item
+        verdicts = [LocatedVerdict(Verdict(indicator=no, verdict="fail", reason=f"未见材料 {no}", reviewer="评估员",
+                                           date=dt.date(2026, 11, 20)), "测试", None) for no in pending[:15]]
+        record_verdicts(store, aid, verdicts)
+        with store.transaction() as session:
+            items = [r["id"] for r in list_items(session)]
+            for item in items:
+                update_item(session, item, author="甲", note="第一条")
+                update_item(session, item, author="乙", note="第二条")
+        assert len(items) >= 20
+        statements: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda conn, cur, stmt, *a: statements.append(stmt))
+        ev = login(TestClient(app), "demo-evaluator")
+        for path in ("/rectify", f"/assessments/{aid}", f"/review/{aid}", "/dashboard", "/ranking"):
+            statements.clear()
+            page = ev.get(path)
+            assert page.status_code == 200
+            selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            assert len(selects) <= 6, (path, len(selects), [s[:80] for s in selects])
+        board = ev.get("/rectify").text
+        assert board.count("第二条") >= len(items)  # the notes are on the page
+    finally:
+        app.state.web.jobs.shutdown()
+        store.dispose()
+
+
+def test_assessment_page_shows_a_new_verdict_at_once(clients, ids):
+    """The assessment page's body is kept per round version: a verdict recorded after a visit is on the next one."""
+    ev = clients["evaluator"]
+    aid = ids["good"]["eval"]
+    before = ev.get(f"/assessments/{aid}").text
+    page = ev.get(f"/review/{aid}").text
+    import re
+
+    no = re.findall(r'name="indicator" value="(\d+)"', page)[0]
+    assert "复看后确认无误" not in before
+    for _ in range(2):  # the second verdict is the same as the first: still a new row of the log
+        r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(page), "indicator": no, "verdict": "pass",
+                                            "reason": "复看后确认无误"})
+        assert r.status_code == 200
+        after = ev.get(f"/assessments/{aid}").text
+        count = after.count("复看后确认无误")
+        assert count >= 1
+    assert after.count("<td>复看后确认无误</td>") == 2  # both rows of the verdict log

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import InputError, Problem
@@ -109,9 +110,7 @@ def compose(scored: ScoreResult, catalog, verdicts: list[VerdictLog], waivers: l
         if as_of is None or scored.run.as_of == as_of.isoformat():
             return scored
         return scored.model_copy(update={"run": scored.run.model_copy(update={"as_of": as_of.isoformat()})})
-    result = scored.model_copy(deep=True)
-    if as_of is not None:
-        result.run.as_of = as_of.isoformat()
+    result = scored  # apply_verdicts and apply_waivers each return a copy: the scored result is never changed
     if located:
         result = apply_verdicts(result, located, catalog)
         result.run.review_digest = verdicts_digest(located)
@@ -123,6 +122,8 @@ def compose(scored: ScoreResult, catalog, verdicts: list[VerdictLog], waivers: l
         profile = getattr(catalog, "profile", None)
         result = apply_waivers(result, entries, catalog, day, profile.waiver_scoring if profile else "excluded")
         result.run.waivers_digest = digest
+    if as_of is not None:
+        result.run.as_of = as_of.isoformat()
     return result
 
 
@@ -313,13 +314,36 @@ def stored_files(session: Session, aid: int) -> list[Stored]:
     return [Stored(r.role, r.path, r.sha256, r.size) for r in rows]
 
 
+_ARCHIVED_RULES: dict[str, object] = {}  # digest of a round's rules and profile files -> compiled rules
+_ARCHIVED_RULES_KEPT = 8
+
+
+def rules_files_digest(files: list[Stored]) -> str:
+    """One digest over a round's archived rules and profile files (names and SHA-256): equal digests, equal rules."""
+    parts = sorted(f"{f.role}\0{f.path}\0{f.sha256}" for f in files if f.role in ("rules", "profile"))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def archived_rules(archive: Archive, files: list[Stored], root: Path):
-    """The round's own rules and profile, restored under ``root`` and loaded."""
+    """The round's own rules and profile, loaded (its waiver files are restored under ``root``).
+
+    The archive is content-addressed, so rules compiled once for a digest of the round's rules and profile files
+    serve every later verdict on any round with the same files (recording a verdict no longer reloads and
+    recompiles the 87 indicators); a few digests are kept per process.
+    """
     from engine.evaluate.pipeline import load_rules
 
-    archive.restore(_restore_stored([f for f in files if f.role in ("rules", "profile", "waivers")]), root)
-    profile = next((root / "profile" / f.path for f in files if f.role == "profile"), None)
-    return load_rules(root / "rules", profile=profile)
+    archive.restore(_restore_stored([f for f in files if f.role == "waivers"]), root)
+    key = rules_files_digest(files)
+    rules = _ARCHIVED_RULES.get(key)
+    if rules is None:
+        archive.restore(_restore_stored([f for f in files if f.role in ("rules", "profile")]), root)
+        profile = next((root / "profile" / f.path for f in files if f.role == "profile"), None)
+        rules = load_rules(root / "rules", profile=profile)
+        while len(_ARCHIVED_RULES) >= _ARCHIVED_RULES_KEPT:
+            _ARCHIVED_RULES.pop(next(iter(_ARCHIVED_RULES)), None)
+        _ARCHIVED_RULES[key] = rules
+    return rules
 
 
 # ------------------------------------------------------------------ verdicts recorded later
@@ -350,6 +374,7 @@ def record_verdicts(store: Store, ref: str | int, verdicts: list[LocatedVerdict]
                     scored = ScoreResult.model_validate_json(a.scored_json)
                     result = compose(scored, rules.catalog, list(log), _waiver_sources(files, Path(tmp)), a.as_of)
                 _summary_columns(a, result)
+                flag_modified(a, "summary_json")  # the version moves with every verdict, even one that changes nothing
                 _write_rows(session, a.id, result, replace=True)
                 from engine.store import tracking
 

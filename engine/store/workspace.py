@@ -4,8 +4,8 @@ the rounds waiting for review, one rectification item. Plain rows (dicts) or mod
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer, joinedload
 
 from engine.store.models import ArchivedFile, Assessment, RectificationItem, Unit, VerdictLog
 
@@ -59,7 +59,15 @@ def rounds(session: Session, unit_ids: list[int] | None = None) -> dict[int, lis
 
 
 def assessment(session: Session, aid: int) -> Assessment | None:
-    return session.get(Assessment, aid)
+    """A round with its unit, without its two result texts (hundreds of kB each; ``current_json`` reads them)."""
+    return session.get(Assessment, aid, options=[defer(Assessment.scored_json), defer(Assessment.result_json),
+                                                 joinedload(Assessment.unit)])
+
+
+def current_json(session: Session, aid: int) -> str | None:
+    """The round's current result text (after verdicts and waivers) in one query."""
+    return session.scalar(select(func.coalesce(Assessment.result_json, Assessment.scored_json))
+                          .where(Assessment.id == aid))
 
 
 def verdict_log(session: Session, aid: int) -> list[VerdictLog]:

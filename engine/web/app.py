@@ -9,7 +9,9 @@ Database work runs in the thread pool through the store's functions (``engine.st
 from __future__ import annotations
 
 import functools
+import threading
 import urllib.parse
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -56,15 +58,40 @@ class Viewer:
         return cls(user.id, user.username, user.display_name, user.role, user.unit_uid, tuple(user.scopes or ()))
 
 
+class Memo:
+    """A small thread-safe LRU map. Keys carry the round's version, so an entry is never stale, only unused."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 @dataclass
 class Web:
-    """What the pages share: the store, templates, upload jobs, the login limiter, settings."""
+    """What the pages share: the store, templates, upload jobs, the login limiter, settings, and two memos keyed
+    by (round, version): parsed results and the rendered body of the assessment page."""
 
     store: Store
     env: Environment
     jobs: Jobs
     limiter: LoginLimiter
     settings: dict = field(default_factory=dict)
+    results: Memo = field(default_factory=lambda: Memo(16))
+    fragments: Memo = field(default_factory=lambda: Memo(64))
 
 
 def environment() -> Environment:

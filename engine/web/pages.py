@@ -24,6 +24,7 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -206,18 +207,36 @@ def _assessment(ctx: Ctx, session, aid: int):
     return a
 
 
+def _result(ctx: Ctx, session, a) -> ScoreResult:
+    """The round's current result, parsed once per (round, version) and shared read-only by the pages."""
+    key = (a.id, a.version)
+    return ctx.web.results.get(key) or ctx.web.results.put(
+        key, ScoreResult.model_validate_json(workspace.current_json(session, a.id)))
+
+
 @page()
 def assessment_page(ctx: Ctx) -> Response:
+    """The report of one round. Its body depends only on the round's version, the filters and whether the viewer
+    is a unit user, so it is rendered once per such key (the page is large: 87 indicators with their cited rows)."""
     aid = ctx.request.path_params["aid"]
+    q = ctx.request.query_params
+    f_status, f_cat, f_q = q.get("status", ""), q.get("category", ""), q.get("q", "").strip()
     with ctx.store.session() as session:
         a = _assessment(ctx, session, aid)
         unit = a.unit
-        result = ScoreResult.model_validate_json(a.current_json)
-        log = workspace.verdict_log(session, aid)
-        files = {f.path: f.sha256 for f in workspace.package_files(session, aid)}
-        meta = {"id": a.id, "kind": a.kind, "scored_at": a.scored_at, "assessor": a.assessor}
-    q = ctx.request.query_params
-    f_status, f_cat, f_q = q.get("status", ""), q.get("category", ""), q.get("q", "").strip()
+        key = ("assessment", a.id, a.version, ctx.viewer.role == "unit", f_status, f_cat, f_q)
+        body = ctx.web.fragments.get(key)
+        if body is None:
+            result = _result(ctx, session, a)
+            log = workspace.verdict_log(session, aid)
+            files = {f.path: f.sha256 for f in workspace.package_files(session, aid)}
+            meta = {"id": a.id, "kind": a.kind, "scored_at": a.scored_at, "assessor": a.assessor}
+            body = ctx.web.fragments.put(key, _assessment_body(ctx, meta, unit, result, log, files, f_status, f_cat, f_q))
+    return ctx.render("assessment.html.j2", unit=unit, a={"kind": a.kind}, body=Markup(body))
+
+
+def _assessment_body(ctx: Ctx, meta: dict, unit, result: ScoreResult, log, files: dict, f_status: str, f_cat: str,
+                     f_q: str) -> str:
     shown = [i for i in result.indicators
              if (not f_status or i.status == f_status) and (not f_cat or str(i.category) == f_cat)
              and (not f_q or f_q in _search_text(i))]
@@ -229,10 +248,10 @@ def assessment_page(ctx: Ctx) -> Response:
                                                          "applicable_points": c.applicable_points}
                                              for c in result.categories}}])
     figures = workspace.figures(result.summary.model_dump(mode="json"))
-    return ctx.render("assessment.html.j2", a=meta, unit=unit, r=result, indicators=shown, log=log,
-                      attachments=attachments, ledgers=ledgers, chart=chart, figures=figures, f_status=f_status,
-                      f_cat=f_cat, f_q=f_q, statuses=sorted({i.status for i in result.indicators}),
-                      stored_files=set(files.values()))
+    return ctx.web.env.get_template("_assessment_body.html.j2").render(
+        viewer=ctx.viewer, a=meta, unit=unit, r=result, indicators=shown, log=log, attachments=attachments,
+        ledgers=ledgers, chart=chart, figures=figures, f_status=f_status, f_cat=f_cat, f_q=f_q,
+        statuses=sorted({i.status for i in result.indicators}), stored_files=set(files.values()))
 
 
 def _search_text(i) -> str:
@@ -292,7 +311,7 @@ def review_page(ctx: Ctx) -> Response:
     with ctx.store.session() as session:
         a = _assessment(ctx, session, aid)
         unit = a.unit
-        result = ScoreResult.model_validate_json(a.current_json)
+        result = _result(ctx, session, a)
         log = workspace.verdict_log(session, aid)
         files = {f.sha256 for f in workspace.package_files(session, aid)}
         meta = {"id": a.id, "kind": a.kind}
