@@ -314,10 +314,6 @@ def stored_files(session: Session, aid: int) -> list[Stored]:
     return [Stored(r.role, r.path, r.sha256, r.size) for r in rows]
 
 
-_ARCHIVED_RULES: dict[str, object] = {}  # digest of a round's rules and profile files -> compiled rules
-_ARCHIVED_RULES_KEPT = 8
-
-
 def rules_files_digest(files: list[Stored]) -> str:
     """One digest over a round's archived rules and profile files (names and SHA-256): equal digests, equal rules."""
     parts = sorted(f"{f.role}\0{f.path}\0{f.sha256}" for f in files if f.role in ("rules", "profile"))
@@ -327,23 +323,21 @@ def rules_files_digest(files: list[Stored]) -> str:
 def archived_rules(archive: Archive, files: list[Stored], root: Path):
     """The round's own rules and profile, loaded (its waiver files are restored under ``root``).
 
-    The archive is content-addressed, so rules compiled once for a digest of the round's rules and profile files
-    serve every later verdict on any round with the same files (recording a verdict no longer reloads and
-    recompiles the 87 indicators); a few digests are kept per process.
+    The archive is content-addressed, so the digest of the round's rules and profile files names its rules: the
+    compiled-rules cache (``engine.rules.cache``) keeps them under that digest, and recording a verdict neither
+    restores nor reloads the 87 indicators once they were compiled in this process.
     """
     from engine.evaluate.pipeline import load_rules
+    from engine.rules.cache import compiled_rules_for
 
     archive.restore(_restore_stored([f for f in files if f.role == "waivers"]), root)
-    key = rules_files_digest(files)
-    rules = _ARCHIVED_RULES.get(key)
-    if rules is None:
+
+    def build():
         archive.restore(_restore_stored([f for f in files if f.role in ("rules", "profile")]), root)
         profile = next((root / "profile" / f.path for f in files if f.role == "profile"), None)
-        rules = load_rules(root / "rules", profile=profile)
-        while len(_ARCHIVED_RULES) >= _ARCHIVED_RULES_KEPT:
-            _ARCHIVED_RULES.pop(next(iter(_ARCHIVED_RULES)), None)
-        _ARCHIVED_RULES[key] = rules
-    return rules
+        return load_rules(root / "rules", profile=profile)
+
+    return compiled_rules_for(f"archived-round-rules:{rules_files_digest(files)}", build, disk=False)
 
 
 # ------------------------------------------------------------------ verdicts recorded later
