@@ -46,7 +46,7 @@ class YearResult(BaseModel):
 class Override(BaseModel):
     """An evaluator's verdict (人工核查) that replaced the automated result (XCCDF override)."""
 
-    verdict: Literal["pass", "fail", "partial"]
+    verdict: Literal["pass", "fail", "partial", "not_applicable"]
     points: float | None = None
     by: str
     date: str

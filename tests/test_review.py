@@ -139,7 +139,7 @@ def test_review_sheet_round_trip(tmp_path):
             continue  # left blank: stays pending
         else:
             verdict, earned = "通过", before[no]["earned_high"]
-        ws.cell(r, col["核查结论(通过/未通过/部分通过)"]).value = verdict
+        ws.cell(r, col["核查结论(通过/未通过/部分通过/不适用)"]).value = verdict
         ws.cell(r, col["核查人"]).value = "评估组"
         ws.cell(r, col["核查日期(YYYY-MM-DD)"]).value = "2023-03-20"
         plan[no] = earned
@@ -178,3 +178,103 @@ def test_finalize_records_as_of(base):
     rules, pkg, result = base
     out = finalize(result, rules.catalog, pkg)
     assert out.run.as_of == "2023-03-20"
+
+
+# ------------------------------------------------------------------ 不适用 (a reviewer's not-applicable verdict)
+
+
+def test_not_applicable_verdict_needs_a_reason_and_takes_no_points(base, tmp_path):
+    for text, column in (("- {indicator: 1, verdict: 不适用, reviewer: 张三, date: 2023-03-20}\n", "reason"),
+                         ("- {indicator: 1, verdict: 不适用, points: 1, reason: 本镇无此事项, reviewer: 张三, date: 2023-03-20}\n",
+                          "points")):
+        path = write(tmp_path, text)
+        with pytest.raises(InputError) as exc:
+            load_verdicts([path])
+        (problem,) = exc.value.problems
+        assert problem.file == str(path) and problem.row == 1 and "不适用" in problem.message
+        assert ("理由" if column == "reason" else "得分") in problem.message
+
+
+def test_not_applicable_indicator_leaves_the_applicable_points(base, tmp_path):
+    before = item(base[2], 73)  # partial: automated checks found a failure
+    path = write(tmp_path, "- {indicator: 73, verdict: 不适用, reason: 本镇未设新闻发言人制度适用范围, reviewer: 王五, date: 2023-03-20}\n")
+    out = merged(base, path)
+    r = item(out, 73)
+    assert (r.status, r.earned, r.automated_status, r.automated_earned) == ("not_applicable", 0.0, "partial", before.earned)
+    assert r.override.verdict == "not_applicable" and r.override.reason == "本镇未设新闻发言人制度适用范围"
+    assert "王五" in r.message and "本镇未设新闻发言人制度适用范围" in r.message
+    s0, s1 = base[2].summary, out.summary
+    assert s1.applicable_points == pytest.approx(s0.applicable_points - before.points)
+    assert s1.earned == pytest.approx(s0.earned - before.earned)
+    assert s1.pending_review_points == pytest.approx(s0.pending_review_points - before.pending_review_points)
+    assert s1.score == pytest.approx(round(s1.earned / s1.applicable_points * s1.total_points, 2))
+
+
+def test_not_applicable_review_check_leaves_the_indicators_weights(base, tmp_path):
+    """22: automatic part 1.6 of 2 points with 1.0 earned (rate 0.625), review share 0.4. A 不适用 review check
+    drops out of the weights: the automatic checks carry all 2 points at the same rate (1.25), as with an attested
+    N/A check; nothing waits for review any more."""
+    before = item(base[2], 22)
+    assert (before.points, before.earned, before.review_points) == (2.0, 1.0, 0.4)
+    path = write(tmp_path, "- {indicator: 22, check: review_capacity_review, verdict: 不适用, "
+                           "reason: 本级不设法制审核机构(由县司法局统一审核), reviewer: 王五, date: 2023-03-20}\n")
+    out = merged(base, path)
+    r = item(out, 22)
+    check = next(c for c in r.checks if c.id == "review_capacity_review")
+    assert check.status == "not_applicable" and check.override.verdict == "not_applicable" and check.points == 0.0
+    assert (r.earned, r.estimated, r.earned_high, r.pending_review, r.review_points) == (1.25, 1.25, 1.25, False, 0.0)
+    assert r.status == "partial" and "本级不设法制审核机构" in (r.override.reason or "")
+    failed = item(merged(base, write(tmp_path, "- {indicator: 22, check: review_capacity_review, verdict: fail, "
+                                               "reviewer: 王五, date: 2023-03-20}\n", "f.yaml")), 22)
+    passed = item(merged(base, write(tmp_path, "- {indicator: 22, check: review_capacity_review, verdict: pass, "
+                                               "reviewer: 王五, date: 2023-03-20}\n", "p.yaml")), 22)
+    assert failed.earned == 1.0 < r.earned < passed.earned == 1.4
+    assert out.summary.applicable_points == base[2].summary.applicable_points  # the indicator itself still counts
+
+
+def test_cli_score_review_with_not_applicable_shows_it_with_the_reason(tmp_path):
+    path = write(tmp_path, """
+verdicts:
+  - {indicator: 73, verdict: 不适用, reason: 本镇不承担政务舆情首发职责, reviewer: 王五, date: 2023-03-20}
+  - {indicator: 1, check: approval_list_management_review, verdict: 不适用, reason: 审批事项由县级统一管理, reviewer: 王五, date: 2023-03-20}
+""")
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(main, ["score", str(WEAK), "--backend", "python"]).stdout)
+    res = runner.invoke(main, ["score", str(WEAK), "--backend", "python", "--review", str(path),
+                               "-o", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.md"), "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    by_no = {i["no"]: i for i in data["indicators"]}
+    assert by_no[73]["status"] == "not_applicable" and by_no[73]["override"]["verdict"] == "not_applicable"
+    assert by_no[1]["status"] == "pass" and by_no[1]["earned"] == by_no[1]["points"]
+    points73 = next(i["points"] for i in plain["indicators"] if i["no"] == 73)
+    assert data["summary"]["applicable_points"] == pytest.approx(plain["summary"]["applicable_points"] - points73)
+    md = (tmp_path / "r.md").read_text(encoding="utf-8")
+    line = next(x for x in md.splitlines() if x.startswith("- 73."))
+    assert "核查结论「不适用」" in line and "本镇不承担政务舆情首发职责" in line
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "本镇不承担政务舆情首发职责" in html and "审批事项由县级统一管理" in html
+    bad = write(tmp_path, "- {indicator: 73, verdict: 不适用, reviewer: 王五, date: 2023-03-20}\n", "bad.yaml")
+    res = runner.invoke(main, ["score", str(WEAK), "--backend", "python", "--review", str(bad)])
+    assert res.exit_code == 2 and "Traceback" not in res.output and "理由" in res.output
+
+
+def test_review_sheet_offers_not_applicable(tmp_path):
+    sheet = tmp_path / "核查.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["review-sheet", str(WEAK), "--backend", "python", "-o", str(sheet)]).exit_code == 0
+    wb = load_workbook(sheet)
+    ws = wb[SHEET]
+    assert any("不适用" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col["指标序号"]).value == 22)
+    ws.cell(row, col["核查结论(通过/未通过/部分通过/不适用)"]).value = "不适用"
+    ws.cell(row, col["理由"]).value = "本级不设法制审核机构"
+    ws.cell(row, col["核查人"]).value = "评估组"
+    ws.cell(row, col["核查日期(YYYY-MM-DD)"]).value = "2023-03-20"
+    wb.save(sheet)
+    res = runner.invoke(main, ["score", str(WEAK), "--backend", "python", "--review", str(sheet)])
+    assert res.exit_code == 0, res.output
+    ind = next(i for i in json.loads(res.stdout)["indicators"] if i["no"] == 22)
+    assert ind["earned"] == 1.25 and not ind["pending_review"]

@@ -498,6 +498,10 @@ def test_the_workspace_on_postgresql(pg_server, tmp_path):
         no = re.search(r'name="indicator" value="(\d+)"', page).group(1)
         r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(page), "indicator": no, "verdict": "fail", "reason": "未见材料"})
         assert r.status_code == 200 and f"已记录指标 {no}" in r.text
+        other = re.findall(r'name="indicator" value="(\d+)"', r.text)[-1]  # 不适用 fits the verdict log on PostgreSQL
+        r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(r.text), "indicator": other, "verdict": "not_applicable",
+                                            "reason": "本镇无此事项"})
+        assert r.status_code == 200 and f"已记录指标 {other}" in r.text
         assert ev.post(f"/review/{aid}", data={"indicator": no, "verdict": "fail", "reason": "x"}).status_code == 403
         r = ev.post(f"/rectify/{item}", data={"csrf": csrf_of(r.text), "status": "整改中"})
         assert r.status_code == 200
@@ -584,3 +588,38 @@ def test_assessment_page_shows_a_new_verdict_at_once(clients, ids):
         count = after.count("复看后确认无误")
         assert count >= 1
     assert after.count("<td>复看后确认无误</td>") == 2  # both rows of the verdict log
+
+
+def test_review_queue_records_not_applicable_with_its_reason(clients, store, ids):
+    """不适用 in the review form: a reason is required and points are refused; recorded, the indicator leaves the
+    applicable points, the verdict log and the assessment page show 不适用 with the reviewer's reason."""
+    import re
+
+    ev = clients["evaluator"]
+    aid = ids["good"]["eval"]
+    page = ev.get(f"/review/{aid}").text
+    assert 'value="not_applicable"' in page and "不适用" in page
+    no = re.findall(r'name="indicator" value="(\d+)"', page)[-1]
+    r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(page), "indicator": no, "verdict": "not_applicable", "reason": ""},
+                follow_redirects=False)
+    assert r.status_code == 400 and "理由" in r.text
+    r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(page), "indicator": no, "verdict": "not_applicable",
+                                        "points": "0.5", "reason": "本县无此事项"}, follow_redirects=False)
+    assert r.status_code == 400 and "得分" in r.text and "不适用" in r.text
+    with store.session() as session:
+        before = workspace.assessment(session, aid).applicable_points
+        from engine.results import ScoreResult
+
+        points = next(i.points for i in ScoreResult.model_validate_json(workspace.current_json(session, aid)).indicators
+                      if i.no == int(no))
+    r = ev.post(f"/review/{aid}", data={"csrf": csrf_of(page), "indicator": no, "verdict": "not_applicable",
+                                        "reason": "本县未设立<该机构>,由市级承担"})
+    assert r.status_code == 200 and f"已记录指标 {no}" in r.text
+    with store.session() as session:
+        assert workspace.assessment(session, aid).applicable_points == pytest.approx(before - points)
+        assert workspace.verdict_log(session, aid)[0].verdict == "not_applicable"
+    report = ev.get(f"/assessments/{aid}").text
+    card = report.split(f'id="ind-{no}"', 1)[1].split("</details>", 1)[0]
+    assert "不适用" in card and "本县未设立&lt;该机构&gt;,由市级承担" in card
+    log = report.split('id="verdict-log"', 1)[1]
+    assert "<td>不适用</td>" in log

@@ -4,7 +4,8 @@ The score model (README 计分规则):
 
 - An indicator's points are shared among its scored checks by ``weight``: the automatic checks together carry
   ``points × Σ automatic weights ÷ Σ weights``; each review check carries ``points × its weight ÷ Σ weights``
-  (not-applicable automatic checks drop out of the sums). Only a review check's own share waits for a verdict.
+  (not-applicable checks drop out of the sums: automatic ones by an attestation, review ones by a reviewer's
+  不适用 verdict with its reason). Only a review check's own share waits for a verdict.
 - The automatic part earns its share × the fraction its scoring method gives (all_or_nothing, proportional,
   deduction); a failing veto check makes the whole indicator 0 (and the assessment 一票否决).
 - Three figures per indicator, category and unit:
@@ -50,7 +51,8 @@ def score_indicator(ind: Indicator, checks: list[CheckResult], *, applicable: bo
         return IndicatorResult(**base, earned=0.0, status="not_applicable", message=na_reason)
     weight = {c.id: c.weight for c in ind.checks}
     automated = [c for c in checks if c.kind != "review"]
-    reviews = [c for c in checks if c.kind == "review"]
+    # a review check a reviewer found not applicable (不适用, with a reason) leaves the weights like an attested N/A check
+    reviews = [c for c in checks if c.kind == "review" and c.status != "not_applicable"]
     if any(c.status == "error" for c in automated):
         errored = "、".join(c.id for c in automated if c.status == "error")
         return IndicatorResult(**base, earned=0.0, status="error", message=f"检查执行出错({errored}),见检查项说明;本指标未完成评估")

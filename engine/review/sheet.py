@@ -32,7 +32,7 @@ COLUMNS = [
     ("automated", "自动评估结论", 14),
     ("prompt", "核查要点", 50),
     ("gathered", "已收集证据", 60),
-    ("verdict", "核查结论(通过/未通过/部分通过)", 18),
+    ("verdict", "核查结论(通过/未通过/部分通过/不适用)", 18),
     ("points", "得分", 8),
     ("reason", "理由", 30),
     ("reviewer", "核查人", 12),
@@ -41,7 +41,7 @@ COLUMNS = [
 ]
 GATHERED_SHOWN = 12
 INPUT_KEYS = ("verdict", "points", "reason", "reviewer", "date", "evidence")
-_HEADERS = {title: key for key, title, _ in COLUMNS}
+_HEADERS = {title: key for key, title, _ in COLUMNS} | {"核查结论(通过/未通过/部分通过)": "verdict"}  # sheets written before 不适用
 
 
 def sheet_rows(result: ScoreResult) -> list[dict]:
@@ -96,7 +96,7 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
                 cell.fill = fill
         ws.row_dimensions[r].height = row_height((row.get(key), width) for key, _, width in COLUMNS)
     if rows:
-        dv = DataValidation(type="list", formula1='"通过,未通过"', allow_blank=True)
+        dv = DataValidation(type="list", formula1='"通过,未通过,不适用"', allow_blank=True)
         ws.add_data_validation(dv)
         col = [k for k, _, _ in COLUMNS].index("verdict") + 1
         dv.add(f"{ws.cell(row=2, column=col).coordinate}:{ws.cell(row=len(rows) + 1, column=col).coordinate}")
@@ -112,7 +112,8 @@ def write_sheet(result: ScoreResult, path: Path) -> int:
         f"单位:{result.unit.name}",
         f"规则版本:{result.run.rules_edition};剪裁方案:{result.run.profile}({result.run.profile_digest or ''})",
         f"证据包摘要:{result.run.evidence_digest}",
-        "每行是一个核查项,分值为该核查项在指标中所占的分数。填写黄色列:核查结论填 通过/未通过;核查人、核查日期必填。",
+        "每行是一个核查项,分值为该核查项在指标中所占的分数。填写黄色列:核查结论填 通过/未通过/不适用;核查人、核查日期必填。",
+        "不适用:该核查项确实不适用于本单位(须填写理由,不填得分),不计入该指标的分值分配;缺少材料不是不适用,应判未通过。",
         "如需对整个指标作出结论(含部分通过并填得分),清空「检查项」列;改变自动检查结论须填写理由。",
         "未填核查结论的行不导入。填好后:scorecard score 证据包 --review 本文件.xlsx",
     ], start=1):

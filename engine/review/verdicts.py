@@ -5,7 +5,7 @@ A verdict file (YAML, or an ``.xlsx`` review sheet filled in by the evaluator) l
     verdicts:
       - indicator: 22          # required
         check: judge           # optional: a single check of the indicator (pass/fail only)
-        verdict: pass          # pass | fail | partial (also 通过 / 未通过 / 部分通过)
+        verdict: pass          # pass | fail | partial | not_applicable (also 通过 / 未通过 / 部分通过 / 不适用)
         points: 2              # earned points; required for partial; default full (pass) or 0 (fail)
         reason: 机制健全,见审核台账   # required when it overrides an automated result
         reviewer: 张三
@@ -18,6 +18,10 @@ Rules:
   overridden only with a reason; otherwise InputError located at the verdict (a verdict that confirms the
   automated status and points needs no reason, and is recorded as the reviewer's confirmation);
 - a verdict for an indicator (or check) not in the scored set is an error;
+- 不适用 (not_applicable) always needs a reason and takes no points: the reviewer's dated, named statement is
+  the explicit statement that makes the item N/A (missing evidence never does). On a whole indicator it leaves
+  the applicable points like an attested N/A indicator; on a check it takes the check out of its indicator's
+  weights like an attested N/A check (the indicator's points are shared by its other checks);
 - a check-level verdict sets that check; the indicator is re-scored with the same scoring rule, and an
   indicator waiting for review becomes pass (every review check passed) or fail (any review check failed).
 The result keeps ``automated_status`` / ``automated_earned`` and an ``override`` {verdict, by, date, reason}.
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.errors import InputError, Problem
 from engine.evaluate.scoring import score_indicator, summarise
@@ -38,14 +42,15 @@ from engine.results import STATUS_ZH, CheckResult, IndicatorResult, Override, Sc
 from engine.rules.model import Strict
 from engine.yamlio import line_of, parse_yaml_bytes, validation_problems
 
-VERDICT_WORDS = {"pass": "pass", "fail": "fail", "partial": "partial", "通过": "pass", "未通过": "fail",
-                 "不通过": "fail", "部分通过": "partial"}
+VERDICT_WORDS = {"pass": "pass", "fail": "fail", "partial": "partial", "not_applicable": "not_applicable",
+                 "通过": "pass", "未通过": "fail", "不通过": "fail", "部分通过": "partial", "不适用": "not_applicable"}
+NA = "not_applicable"
 
 
 class Verdict(Strict):
     indicator: int
     check: str | None = None
-    verdict: Literal["pass", "fail", "partial"]
+    verdict: Literal["pass", "fail", "partial", "not_applicable"]
     points: float | None = Field(default=None, ge=0)
     reason: str | None = None
     reviewer: str = Field(min_length=1)
@@ -68,6 +73,14 @@ class Verdict(Strict):
         if isinstance(value, str):
             return [s.strip() for s in value.replace(";", ";").replace("、", ";").split(";") if s.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _na_needs_reason(self):
+        if self.verdict == NA and self.reason is None:
+            raise ValueError("结论为不适用时必须填写理由(reason):说明为何该项不适用")
+        if self.verdict == NA and self.points is not None:
+            raise ValueError("结论为不适用时不填得分(points):该项不计入适用分值")
+        return self
 
 
 @dataclass
@@ -183,6 +196,13 @@ def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks
         if item.status != "needs_review" and (v.verdict != item.status or round(points - item.earned, 4) != 0):
             _needs_reason(whole, item.status, f"指标 {item.no} ")
         item.automated_status, item.automated_earned = automated_status, automated_earned
+        if v.verdict == NA:  # out of the applicable points, as an attested N/A indicator
+            item.status, item.earned, item.estimated, item.earned_high = NA, 0.0, 0.0, 0.0
+            item.pending_review, item.pending_review_points, item.review_points = False, 0.0, 0.0
+            item.vetoed = False
+            item.message = f"核查人员认定不适用({v.reviewer},{v.date.isoformat()}):{v.reason}"
+            item.override = _override(whole, None)
+            return item
         item.status, item.earned = v.verdict, round(points, 4)
         item.estimated = item.earned_high = item.earned
         item.pending_review, item.pending_review_points = False, 0.0
@@ -197,7 +217,9 @@ def _apply_indicator(item: IndicatorResult, whole: LocatedVerdict | None, checks
             _needs_reason(lv, check.status, f"指标 {item.no} 检查项 {check.id} ")
         check.automated_status = check.status
         check.status = v.verdict
-        if check.kind != "review":
+        if v.verdict == NA:  # out of the indicator's weights, as an attested N/A check
+            check.score, check.violations, check.points = 0.0, 0, 0.0
+        elif check.kind != "review":
             check.score = 1.0 if v.verdict == "pass" else 0.0
             check.violations = 0 if v.verdict == "pass" else max(check.violations, 1)
         check.override = _override(lv, v.points)

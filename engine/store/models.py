@@ -143,7 +143,7 @@ class VerdictLog(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
     indicator: Mapped[int] = mapped_column(Integer)
     check_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    verdict: Mapped[str] = mapped_column(String(10))
+    verdict: Mapped[str] = mapped_column(String(20))  # pass | fail | partial | not_applicable (revision 0005)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewer: Mapped[str] = mapped_column(String(100))

@@ -345,8 +345,15 @@ def _record_verdict(ctx: Ctx, aid: int) -> Response:
                           date=today(ctx.web), evidence=ctx.field("evidence"))
     except ValidationError as exc:
         fields = {"verdict": "结论", "points": "得分", "indicator": "指标", "reason": "理由", "evidence": "佐证"}
-        raise InputError([Problem("核查结论", "取值不正确", column=fields.get(str(e["loc"][0]), str(e["loc"][0])),
-                                  value=str(e.get("input", ""))[:100], code="review") for e in exc.errors()]) from None
+        problems = []
+        for e in exc.errors():
+            if e["loc"]:
+                problems.append(Problem("核查结论", "取值不正确", column=fields.get(str(e["loc"][0]), str(e["loc"][0])),
+                                        value=str(e.get("input", ""))[:100], code="review"))
+            else:  # a rule over several fields (不适用: a reason, no points)
+                problems.append(Problem("核查结论", str(e["msg"]).removeprefix("Value error, "), column="结论",
+                                        code="review"))
+        raise InputError(problems) from None
     result = record_verdicts(ctx.store, aid, [LocatedVerdict(verdict, f"网页({ctx.viewer.username})", None)])
     figures = workspace.figures(result.summary.model_dump(mode="json"))
     flash(ctx, f"已记录指标 {indicator} 的核查结论;已确认得分 {figures['confirmed']:g}")
