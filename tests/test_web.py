@@ -12,6 +12,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
+from web_support import EXAMPLES as EXAMPLES_DIR
 from web_support import NEW_UNIT_UID, PASSWORDS, csrf_of, login, make_store, package_zip
 
 from engine.cli import main
@@ -87,6 +88,7 @@ TABLE = [
     ("GET", "/ranking", ("admin", "evaluator", "eva-other"), False, None),
     ("GET", "/ranking.csv", ("admin", "evaluator", "eva-other"), False, None),
     ("GET", "/ranking.xlsx", ("admin", "evaluator", "eva-other"), False, None),
+    ("POST", "/ranking/settings", ("admin", "evaluator", "eva-other"), False, {}),  # {}: every round stays closed
     ("GET", "/upload", ("unit1", "unit2"), False, None),
     ("POST", "/upload", ("unit1", "unit2"), False, {}),
     ("GET", "/admin/users", ("admin",), False, None),
@@ -623,3 +625,63 @@ def test_review_queue_records_not_applicable_with_its_reason(clients, store, ids
     assert "不适用" in card and "本县未设立&lt;该机构&gt;,由市级承担" in card
     log = report.split('id="verdict-log"', 1)[1]
     assert "<td>不适用</td>" in log
+
+
+# ------------------------------------------------------------------ ranking position for unit users
+
+
+def test_unit_users_see_only_their_own_rank_when_the_round_allows_it(tmp_path):
+    """Closed by default (403). Opened for 评估 by an evaluator in the web (or by the CLI), a unit user sees its rank
+    among units of its type, how many there are and its own figures: never another unit's name or score, and
+    the exports stay closed. Rounds not opened are not listed; closing again gives 403."""
+    from engine.evaluate.backends import get_backend
+    from engine.evaluate.pipeline import load_rules, score
+    from engine.rules.catalog import DEFAULT_RULES
+    from engine.rules.profiles import resolve_profile
+    from engine.store.record import RoundInput, record_round
+    from evidence.package import load_package
+
+    db = tmp_path / "rank.db"
+    store = make_store(str(db))
+    rules = load_rules()
+    scored = score(load_package(EXAMPLES_DIR / "weak-town", rules.ledgers), rules, get_backend("python"))
+    other = scored.model_copy(update={"unit": scored.unit.model_copy(update={"name": "另一镇人民政府"}),
+                                      "summary": scored.summary.model_copy(update={"score": 99.25})})
+    for kind in ("自评", "评估"):
+        record_round(store, RoundInput(package=EXAMPLES_DIR / "weak-town", scored=other, rules_dir=DEFAULT_RULES,
+                                       profile_file=resolve_profile("base"), kind=kind, uid="示例省/另一镇人民政府",
+                                       register=True), rules.catalog)
+    app = create_app(store)
+    try:
+        with store.session() as session:
+            weak = next(u for u in workspace.units(session) if u.name == "柳溪镇人民政府")
+            own = next(r for r in workspace.rounds(session)[weak.id] if r["kind"] == "评估")
+        unit2 = login(TestClient(app), "demo-unit2")
+        assert unit2.get("/ranking").status_code == 403
+        assert "unit-rank-link" not in unit2.get(f"/units/{weak.id}").text
+        ev = login(TestClient(app), "demo-evaluator")
+        page = ev.get("/ranking").text
+        assert 'id="unit-rank-settings"' in page and "另一镇人民政府" in page
+        r = ev.post("/ranking/settings", data={"csrf": csrf_of(page), "unit_rank": "评估"})
+        assert r.status_code == 200 and 'value="评估" checked' in r.text and 'value="自评" checked' not in r.text
+        assert "unit-rank-link" in unit2.get(f"/units/{weak.id}").text
+        mine = unit2.get("/ranking")
+        assert mine.status_code == 200
+        row = mine.text.split('id="unit-rank"', 1)[1]
+        assert 'data-kind="评估"' in row and 'data-kind="自评"' not in row
+        assert "第 2 名" in row and "共 2 个" in row and f"{own['score']:g}" in row
+        assert "另一镇人民政府" not in mine.text and "99.25" not in mine.text and "青山县" not in mine.text
+        for path in ("/ranking.csv", "/ranking.xlsx"):
+            assert unit2.get(path).status_code == 403
+        unit1 = login(TestClient(app), "demo-unit1")  # good-county: the only 县 ranked
+        assert "第 1 名" in unit1.get("/ranking").text and "共 1 个" in unit1.get("/ranking").text
+        ev.post("/ranking/settings", data={"csrf": csrf_of(page)})  # nothing ticked: closed again
+        assert unit2.get("/ranking").status_code == 403
+    finally:
+        app.state.web.jobs.shutdown()
+        store.dispose()
+    runner = CliRunner()
+    out = runner.invoke(main, ["ranking-access", "复核", "开", "--db", str(db)])
+    assert out.exit_code == 0 and "复核:单位用户可以查看本单位名次" in out.output and "评估:单位用户不能" in out.output
+    assert runner.invoke(main, ["ranking-access", "复核", "--db", str(db)]).exit_code == 2
+    assert "复核:单位用户可以" in runner.invoke(main, ["ranking-access", "--db", str(db)]).output

@@ -1,10 +1,13 @@
-"""``scorecard serve`` (the web workspace) and ``scorecard user add|passwd|disable|enable|list`` (accounts)."""
+"""``scorecard serve`` (the web workspace), ``scorecard user add|passwd|disable|enable|list`` (accounts) and
+``scorecard ranking-access`` (which rounds show unit users their own rank)."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+
+from engine.store.vocabulary import ROUND_KINDS
 
 db_option = click.option("--db", "db", envvar="SCORECARD_DB", default=None, metavar="路径或URL",
                          help="结果库:SQLite 文件路径(默认 ./scorecard.db)或 postgresql+psycopg://… 地址;也可用环境变量 SCORECARD_DB")
@@ -135,4 +138,25 @@ def user_list(db) -> None:
                 click.echo(f"{u.username}\t{u.display_name}\t{accounts.ROLE_ZH[u.role]}\t{where}\t{state}")
 
 
-COMMANDS = (serve_cmd, user_group)
+@click.command("ranking-access")
+@click.argument("round_kind", required=False, metavar="轮次", type=click.Choice(ROUND_KINDS))
+@click.argument("state", required=False, metavar="开|关", type=click.Choice(["开", "关", "on", "off"]))
+@db_option
+def ranking_access_cmd(round_kind, state, db) -> None:
+    """单位用户能否在评估工作台查看本单位在某轮次排名中的名次(只显示名次、参与单位数和本单位得分,不显示其他单位);默认关。
+    不给参数时列出各轮次的设置。"""
+    from engine.store import workspace
+    from engine.store.db import open_store
+
+    if round_kind is not None and state is None:
+        raise click.UsageError("请同时给出轮次和 开 或 关,例如:scorecard ranking-access 评估 开")
+    with open_store(db) as store:
+        with store.transaction() as session:
+            if round_kind is not None:
+                workspace.set_unit_rank(session, round_kind, state in ("开", "on"))
+            access = workspace.unit_rank_rounds(session)
+    for kind, on in access.items():
+        click.echo(f"{kind}:单位用户{'可以' if on else '不能'}查看本单位名次")
+
+
+COMMANDS = (serve_cmd, user_group, ranking_access_cmd)

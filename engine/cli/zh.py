@@ -152,6 +152,7 @@ EXAMPLES: dict[str, list[str]] = {
     "user disable": ["scorecard user disable zhang"],
     "user enable": ["scorecard user enable zhang"],
     "user list": ["scorecard user list --db scorecard.db"],
+    "ranking-access": ["scorecard ranking-access 评估 开 --db scorecard.db", "scorecard ranking-access --db scorecard.db"],
 }
 
 

@@ -99,3 +99,47 @@ def rectification_item(session: Session, item_id: int) -> tuple[RectificationIte
     row = session.execute(select(RectificationItem, Unit).join(Unit, Unit.id == RectificationItem.unit_id)
                           .where(RectificationItem.id == item_id)).first()
     return (row[0], row[1]) if row else None
+
+
+# ------------------------------------------------------------------ ranking position for unit users (per round kind)
+
+UNIT_RANK_KEY = "ranking.unit_position:{}"  # a row of ``settings`` per round kind: "on" lets unit users see their rank
+
+
+def unit_rank_rounds(session: Session) -> dict[str, bool]:
+    """For each round kind (自评, 评估, 复核): whether unit users may see their own position in its ranking
+    (default: no)."""
+    from engine.store.models import ROUND_KINDS, Setting
+
+    keys = {kind: UNIT_RANK_KEY.format(kind) for kind in ROUND_KINDS}
+    values = dict(session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys.values()))).all())
+    return {kind: values.get(key) == "on" for kind, key in keys.items()}
+
+
+def set_unit_rank(session: Session, kind: str, on: bool) -> None:
+    from engine.errors import InputError, Problem
+    from engine.store.models import ROUND_KINDS, Setting
+
+    if kind not in ROUND_KINDS:
+        raise InputError(Problem("结果库", f"未知的评估轮次「{kind}」", value=kind, expected="、".join(ROUND_KINDS),
+                                 code="bad_round"))
+    key = UNIT_RANK_KEY.format(kind)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value="on" if on else "off"))
+    else:
+        row.value = "on" if on else "off"
+
+
+def unit_position(session: Session, unit: Unit, kind: str) -> dict | None:
+    """The unit's own position in the ranking of ``kind`` among units of its type: rank, number of units ranked,
+    and its own figures only (never another unit's name or score). None when it has no round of that kind."""
+    from engine.store.queries import ranking
+
+    rows = ranking(session, kind, unit.type)
+    own = next((r for r in rows if r["uid"] == unit.uid), None)
+    if own is None:
+        return None
+    return {"kind": kind, "rank": own["rank"], "units": len(rows), "type": unit.type, "assessment": own["assessment"],
+            "score": own["score"], "estimate": own["estimate"], "high": own["high"], "verdict": own["verdict"],
+            "failing": own["failing"], "missing_evidence": own["missing_evidence"]}

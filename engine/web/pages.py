@@ -12,6 +12,8 @@ route                              roles                           scope
 /rectify (GET), /rectify/{item}    all                             unit users: own unit, 整改中/已整改 only
 /rectify/export                    all                             items in scope
 /ranking[.csv|.xlsx]               admin, evaluator                units in scope
+/ranking (unit users)              unit, if the round allows it    own rank, number of units, own figures only
+/ranking/settings (POST)           admin, evaluator                per round kind: unit users see their rank
 /upload, /upload/jobs/{id}         unit                            own unit, own jobs
 /admin/users                       admin
 =================================  ==============================  =============================================
@@ -179,8 +181,9 @@ def unit_page(ctx: Ctx) -> Response:
     with ctx.store.session() as session:
         unit = ctx.unit_or_404(workspace.unit(session, ctx.request.path_params["unit_id"]))
         rounds = workspace.rounds(session, [unit.id]).get(unit.id, [])
+        rank_open = ctx.viewer.role == "unit" and any(workspace.unit_rank_rounds(session).values())
     trend = _trend(rounds)
-    return ctx.render("unit.html.j2", unit=unit, rounds=rounds, trend=trend, flash=take_flash(ctx))
+    return ctx.render("unit.html.j2", unit=unit, rounds=rounds, trend=trend, rank_open=rank_open, flash=take_flash(ctx))
 
 
 def _trend(rounds: list[dict]) -> dict:
@@ -477,11 +480,40 @@ def _ranking(ctx: Ctx) -> tuple[list[dict], dict]:
     return rows, f
 
 
-@page("admin", "evaluator")
+@page()
 def ranking_page(ctx: Ctx) -> Response:
+    if ctx.viewer.role == "unit":
+        return _unit_ranking(ctx)
     rows, f = _ranking(ctx)
-    return ctx.render("ranking.html.j2", rows=rows, f=f, kinds=ROUND_KINDS, query=urllib.parse.urlencode(
-        {k: v for k, v in f.items() if v and k != "sort"}))
+    with ctx.store.session() as session:
+        access = workspace.unit_rank_rounds(session)
+    return ctx.render("ranking.html.j2", rows=rows, f=f, kinds=ROUND_KINDS, access=access, flash=take_flash(ctx),
+                      query=urllib.parse.urlencode({k: v for k, v in f.items() if v and k != "sort"}))
+
+
+def _unit_ranking(ctx: Ctx) -> Response:
+    """A unit user's own position, only in the rounds whose setting allows it (403 when none does): rank, number
+    of units of its type, its own figures. No other unit's name or score reaches the page."""
+    with ctx.store.session() as session:
+        access = workspace.unit_rank_rounds(session)
+        if not any(access.values()):
+            raise HTTPException(403, "本轮排名未向单位用户开放。")
+        unit = workspace.unit_by_uid(session, ctx.viewer.unit_uid or "")
+        positions = [(kind, workspace.unit_position(session, unit, kind) if unit else None)
+                     for kind in ROUND_KINDS if access[kind]]
+    return ctx.render("ranking_unit.html.j2", unit=unit, positions=positions)
+
+
+@page("admin", "evaluator")
+def ranking_settings(ctx: Ctx) -> Response:
+    """Which rounds' rankings show unit users their own position (a checkbox per round kind)."""
+    chosen = set(ctx.form.getlist("unit_rank")) if ctx.form is not None else set()
+    with ctx.store.transaction() as session:
+        for kind in ROUND_KINDS:
+            workspace.set_unit_rank(session, kind, kind in chosen)
+    shown = "、".join(k for k in ROUND_KINDS if k in chosen) or "无"
+    flash(ctx, f"已保存:单位用户可查看本单位名次的轮次 — {shown}")
+    return redirect("/ranking")
 
 
 def _rank_cells(r: dict) -> list:
@@ -645,6 +677,7 @@ ROUTES = [
     Route("/rectify/export", rectify_export),
     Route("/rectify/{item_id:int}", rectify_update, methods=["POST"]),
     Route("/ranking", ranking_page),
+    Route("/ranking/settings", ranking_settings, methods=["POST"]),
     Route("/ranking.csv", ranking_csv),
     Route("/ranking.xlsx", ranking_xlsx),
     Route("/upload", upload_page, methods=["GET", "POST"]),
