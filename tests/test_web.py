@@ -346,6 +346,15 @@ def test_upload_broken_then_fixed_package_becomes_a_self_assessment(app, store, 
     assert login(TestClient(app), "demo-unit1").get(f"/assessments/{aid}").status_code == 404
     # the job page belongs to its owner only
     assert login(TestClient(app), "demo-unit2").get(r.headers["location"]).status_code == 404
+    # the job's state is in the store: a restarted server (or a second server process) still shows both jobs
+    second = create_app(store)
+    try:
+        again = login(TestClient(second), "unit-new")
+        assert again.get(r.headers["location"] + ".json").json() == state
+        assert "2021-13-45" in again.get(job_url).text
+        assert login(TestClient(second), "demo-unit2").get(job_url).status_code == 404
+    finally:
+        second.state.web.jobs.shutdown()
 
 
 def test_upload_of_another_units_package_is_refused(app, tmp_path):
@@ -685,3 +694,26 @@ def test_unit_users_see_only_their_own_rank_when_the_round_allows_it(tmp_path):
     assert out.exit_code == 0 and "复核:单位用户可以查看本单位名次" in out.output and "评估:单位用户不能" in out.output
     assert runner.invoke(main, ["ranking-access", "复核", "--db", str(db)]).exit_code == 2
     assert "复核:单位用户可以" in runner.invoke(main, ["ranking-access", "--db", str(db)]).output
+
+
+def test_upload_job_left_running_by_a_stopped_server_shows_as_interrupted(app, store):
+    """A job whose process stopped mid-way stays 'running' in the store; once it has not moved for STALE_AFTER its
+    page says it was interrupted and asks for a new upload, instead of polling for ever."""
+    import datetime as dt
+
+    from engine.store import accounts
+    from engine.web.upload import STALE_AFTER
+
+    with store.transaction() as session:
+        owner = accounts.find_user(session, "demo-unit1").id
+        for job_id, age in (("a" * 32, STALE_AFTER + dt.timedelta(minutes=1)), ("b" * 32, dt.timedelta(minutes=1))):
+            workspace.save_job(session, job_id, owner=owner, unit_uid="x", filename="证据包.zip", stage=3,
+                               state="running", problems=[], assessment=None, message="", new=True)
+            workspace.upload_job(session, job_id).updated_at = dt.datetime.now(dt.timezone.utc) - age
+    client = login(TestClient(app), "demo-unit1")
+    old = client.get("/upload/jobs/" + "a" * 32 + ".json").json()
+    assert old["state"] == "failed" and "处理中断" in old["message"]
+    assert "处理中断" in client.get("/upload/jobs/" + "a" * 32).text
+    assert client.get("/upload/jobs/" + "b" * 32 + ".json").json()["state"] == "running"
+    assert client.get("/upload/jobs/" + "c" * 32 + ".json").status_code == 404
+    assert client.get("/upload/jobs/not-a-job").status_code == 404

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "profiles": ("review", "profiles_cmd", "列出 profiles/ 下的剪裁方案及其摘要、剪裁内容。"),
     "ranking": ("store", "ranking_cmd",
                 "结果库中各单位的横向排名:各单位类型分别排名(按所选得分从高到低,同分按名称),可按轮次、单位类型、地区筛选。"),
+    "ranking-access": ("web", "ranking_access_cmd", "设置单位用户能否在评估工作台查看本单位在某轮次排名中的名次(默认关);不给参数时列出各轮次的设置。"),
     "rectify": ("rectify", "rectify_cmd",
                 "生成整改清单:每个未通过、部分通过的指标一行(含核查人员判为未通过的事项及其理由),缺少证据的指标列为「补充材料」。"),
     "rectify-item": ("store", "rectify_item_cmd", "更新一项整改事项:责任人、整改时限、进展、佐证、状态(已整改的事项由评估人员销号)。"),

@@ -25,7 +25,11 @@ archive_option = click.option("--archive", "archive", envvar="SCORECARD_ARCHIVE"
 @click.option("--secure-cookie", is_flag=True, help="会话 Cookie 只经 HTTPS 发送(部署在 HTTPS 反向代理之后时使用)")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 8), help="后台评分线程数")
 def serve_cmd(db, archive, host: str, port: int, demo: bool, secure_cookie: bool, workers: int) -> None:
-    """启动评估工作台网页(总览、核查队列、整改看板、排名、填报)。"""
+    """启动评估工作台网页(总览、核查队列、整改看板、排名、填报)。
+
+    支持的部署是一个 serve 进程(--workers 是该进程内的后台评分线程数)。填报任务的进度与结果存入结果库,
+    重启服务或由另一进程应答时仍可查看(重启时正在处理的任务显示为「处理中断」,需重新上传);登录限速的计数
+    只在本进程内存中,重启即清零,多个进程各自计数——若要多进程部署,请在反向代理上另设登录限速。"""
     import uvicorn
 
     from engine.store.db import open_store
@@ -143,8 +147,9 @@ def user_list(db) -> None:
 @click.argument("state", required=False, metavar="开|关", type=click.Choice(["开", "关", "on", "off"]))
 @db_option
 def ranking_access_cmd(round_kind, state, db) -> None:
-    """单位用户能否在评估工作台查看本单位在某轮次排名中的名次(只显示名次、参与单位数和本单位得分,不显示其他单位);默认关。
-    不给参数时列出各轮次的设置。"""
+    """设置单位用户能否在评估工作台查看本单位在某轮次排名中的名次(默认关);不给参数时列出各轮次的设置。
+
+    开放后单位用户只看到本单位的名次、同类单位数和本单位得分,看不到其他单位的名称与得分。"""
     from engine.store import workspace
     from engine.store.db import open_store
 

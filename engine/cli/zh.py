@@ -9,6 +9,8 @@ command has them) as a "示例" block.
 
 from __future__ import annotations
 
+import inspect
+
 import click
 
 CATALOG = {
@@ -161,6 +163,8 @@ def add_examples(command: click.Command, path: str = "") -> None:
     command.options_metavar = "[选项]"
     if isinstance(command, click.Group):
         command.subcommand_metavar = "命令 [参数]..."
+    if command.help and "\n" in command.help:  # a docstring's later paragraphs lose the function's indentation
+        command.help = inspect.cleandoc(command.help)
     lines = EXAMPLES.get(path)
     if lines and "示例:" not in (command.help or ""):
         block = "\n\n\b\n示例:\n" + "\n".join(f"  {line}" for line in lines)

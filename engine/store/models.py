@@ -250,3 +250,24 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---- revision 0006: upload jobs of the web workspace (their state outlives the process that ran them)
+
+
+class UploadJob(Base):
+    """A 填报 upload being validated and scored: its stage and outcome, readable by any server process."""
+
+    __tablename__ = "upload_jobs"
+    __table_args__ = (CheckConstraint("state IN ('running', 'failed', 'done')", name="state"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_uid: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(300))
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="running")
+    problems: Mapped[list] = mapped_column(JSON)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

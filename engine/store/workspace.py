@@ -143,3 +143,36 @@ def unit_position(session: Session, unit: Unit, kind: str) -> dict | None:
     return {"kind": kind, "rank": own["rank"], "units": len(rows), "type": unit.type, "assessment": own["assessment"],
             "score": own["score"], "estimate": own["estimate"], "high": own["high"], "verdict": own["verdict"],
             "failing": own["failing"], "missing_evidence": own["missing_evidence"]}
+
+
+# ------------------------------------------------------------------ upload jobs (填报)
+
+JOBS_KEPT_DAYS = 30
+
+
+def save_job(session: Session, job_id: str, *, owner: int, unit_uid: str, filename: str, stage: int, state: str,
+             problems: list, assessment: int | None, message: str, new: bool = False) -> None:
+    """Insert (``new``) or update an upload job; jobs older than ``JOBS_KEPT_DAYS`` are dropped on insert."""
+    import datetime as dt
+
+    from sqlalchemy import delete
+
+    from engine.store.models import UploadJob, utcnow
+
+    now = utcnow()
+    if new:
+        session.execute(delete(UploadJob).where(UploadJob.created_at < now - dt.timedelta(days=JOBS_KEPT_DAYS)))
+        session.add(UploadJob(id=job_id, owner_id=owner, unit_uid=unit_uid, filename=filename, stage=stage, state=state,
+                              problems=problems, assessment_id=assessment, message=message, created_at=now,
+                              updated_at=now))
+        return
+    row = session.get(UploadJob, job_id)
+    if row is not None:
+        row.stage, row.state, row.problems, row.assessment_id, row.message = stage, state, problems, assessment, message
+        row.updated_at = now
+
+
+def upload_job(session: Session, job_id: str):
+    from engine.store.models import UploadJob
+
+    return session.get(UploadJob, job_id)

@@ -593,18 +593,18 @@ def score_upload(web: Web, viewer, job, root: Path) -> int:
     from engine.store.record import RoundInput, default_uid, record_round
 
     rules = rules_for(web)
-    job.stage = 2
+    job.advance(2)
     pkg, problems = validate_package(root, rules)
     errors = [p for p in problems if p.severity == "error"]
     if errors or pkg is None:
         raise InputError(errors or problems)
-    job.stage = 3
+    job.advance(3)
     scored = score(pkg, rules, get_backend("auto"))
     uid = default_uid(scored)
     if uid != viewer.unit_uid:
         raise InputError(Problem("unit.yaml", f"证据包的单位「{uid}」不是您账号所属的单位「{viewer.unit_uid}」", column="name",
                                  value=uid, expected=viewer.unit_uid, code="wrong_unit"))
-    job.stage = 4
+    job.advance(4)
     aid, _ = record_round(web.store, RoundInput(package=root, scored=scored, rules_dir=DEFAULT_RULES,
                                                 profile_file=resolve_profile(web.settings.get("profile", "base")),
                                                 kind="自评", assessor=viewer.display_name or viewer.username,

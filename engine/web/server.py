@@ -50,7 +50,7 @@ def create_app(store: Store, *, https_only: bool = False, login_limit: int = 5, 
     """The web workspace over an opened store. ``https_only``: session cookie sent over HTTPS only."""
     with store.transaction() as session:
         secret = accounts.secret(session)
-    web = Web(store=store, env=environment(), jobs=Jobs(workers),
+    web = Web(store=store, env=environment(), jobs=Jobs(workers, store),
               limiter=LoginLimiter(login_limit, login_window), settings={"today": today})
     routes = [
         Route("/static/app.css", static_file("app.css", "text/css; charset=utf-8")),

@@ -8,12 +8,14 @@ unpacked size or compression ratio. The work runs in a thread pool; the page pol
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import stat
 import tempfile
 import threading
 import uuid
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -106,6 +108,9 @@ def package_root(root: Path) -> Path:
 STAGES = ["已接收", "解压并检查", "校验证据包", "评分", "存入结果库", "完成"]
 
 
+STALE_AFTER = dt.timedelta(minutes=15)  # a job still "running" this long after its last step was interrupted
+
+
 @dataclass
 class Job:
     id: str
@@ -117,10 +122,17 @@ class Job:
     problems: list[dict] = field(default_factory=list)
     assessment: int | None = None
     message: str = ""
+    save: Callable[[Job], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def percent(self) -> int:
         return 100 if self.state != "running" else int(self.stage * 100 / (len(STAGES) - 1))
+
+    def advance(self, stage: int) -> None:
+        """Move to ``stage`` (kept in the store, so any server process shows the progress)."""
+        self.stage = stage
+        if self.save is not None:
+            self.save(self)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "state": self.state, "stage": STAGES[self.stage], "percent": self.percent,
@@ -128,31 +140,59 @@ class Job:
 
 
 class Jobs:
-    """Upload jobs run one or two at a time in worker threads; the latest 200 are kept for their pages."""
+    """Upload jobs run one or two at a time in worker threads of the process that received the upload; their
+    stage and outcome are kept in the store (``upload_jobs``), so a restart or another server process still shows
+    them. A job a stopped process left "running" shows as interrupted once it has not moved for ``STALE_AFTER``."""
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, store=None):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scorecard-upload")
-        self.jobs: dict[str, Job] = {}
+        self.store = store
+        self.jobs: dict[str, Job] = {}  # without a store (tests of the worker alone): kept here
         self.lock = threading.Lock()
 
     def submit(self, owner: int, unit_uid: str, filename: str, zip_path: Path, work) -> Job:
-        job = Job(id=uuid.uuid4().hex, owner=owner, unit_uid=unit_uid, filename=filename)
-        with self.lock:
-            self.jobs[job.id] = job
-            if len(self.jobs) > 200:
-                for old in list(self.jobs)[:-200]:
-                    del self.jobs[old]
+        job = Job(id=uuid.uuid4().hex, owner=owner, unit_uid=unit_uid, filename=filename[:300], save=self._save)
+        self._save(job, new=True)
         self.pool.submit(self._run, job, zip_path, work)
         return job
 
+    def _save(self, job: Job, new: bool = False) -> None:
+        if self.store is None:
+            with self.lock:
+                self.jobs[job.id] = job
+            return
+        from engine.store import workspace
+
+        with self.store.transaction() as session:
+            workspace.save_job(session, job.id, owner=job.owner, unit_uid=job.unit_uid, filename=job.filename,
+                               stage=job.stage, state=job.state, problems=job.problems, assessment=job.assessment,
+                               message=job.message, new=new)
+
     def get(self, job_id: str) -> Job | None:
-        with self.lock:
-            return self.jobs.get(job_id)
+        if self.store is None:
+            with self.lock:
+                return self.jobs.get(job_id)
+        from engine.store import workspace
+
+        if len(job_id) != 32 or any(c not in "0123456789abcdef" for c in job_id):
+            return None
+        with self.store.session() as session:
+            row = workspace.upload_job(session, job_id)
+            if row is None:
+                return None
+            job = Job(id=row.id, owner=row.owner_id, unit_uid=row.unit_uid, filename=row.filename, stage=row.stage,
+                      state=row.state, problems=list(row.problems or []), assessment=row.assessment_id,
+                      message=row.message)
+            updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.timezone.utc)
+        if job.state == "running" and dt.datetime.now(dt.timezone.utc) - updated > STALE_AFTER:
+            job.state = "failed"
+            job.message = "处理中断(服务器在处理期间重启或停止),请重新上传。"
+        return job
 
     def _run(self, job: Job, zip_path: Path, work) -> None:
         tmp = Path(tempfile.mkdtemp(prefix="scorecard-upload-"))
         try:
-            job.stage = 1
+            job.advance(1)
             root = safe_extract(zip_path, tmp / "package")
             job.assessment = work(job, root)
             job.stage = len(STAGES) - 1
@@ -167,6 +207,10 @@ class Jobs:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
             zip_path.unlink(missing_ok=True)
+        try:
+            self._save(job)
+        except Exception:  # pragma: no cover - the store went away: the job shows as interrupted later
+            pass
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
