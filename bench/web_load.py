@@ -5,8 +5,12 @@ success answer is in the verdict log (none lost).
 
     python bench/web_load.py [--seconds 30] [--browsers 20] [--reviewers 5] [--db postgresql+psycopg://…]
 
-The server runs in its own process (``scorecard serve``, one uvicorn worker), the load in this one (httpx async).
-Each simulated user waits 0.5–1.5 s between requests, as a person reading a page does.
+The server runs in its own process (the app of ``scorecard serve``, one uvicorn worker), the load in this one
+(httpx async). Each simulated user waits 0.5–1.5 s between requests, as a person reading a page does.
+
+Besides the latency seen by the clients, the server process records for each request the time its handler took
+(wall) and the CPU its thread used: on a shared machine the clients' figures follow the machine's load, the
+handler's CPU time does not, so it is the figure to compare between versions.
 """
 
 from __future__ import annotations
@@ -125,6 +129,39 @@ async def review(base: str, username: str, ids: dict, stop: float, samples: dict
             await asyncio.sleep(random.uniform(0.5, 1.5))
 
 
+def serve_timed(port: int, times: Path) -> None:
+    """The server (as ``scorecard serve``) with each handler's wall and thread CPU time kept, written on SIGTERM."""
+    import json
+    import signal
+
+    import uvicorn
+
+    from engine.store.db import open_store
+    from engine.web import app as web_app
+    from engine.web.server import create_app
+
+    samples: dict[str, list[tuple[float, float]]] = {}
+    call = web_app._call
+
+    def timed(fn, web, request, form, roles):
+        t, c = time.perf_counter(), time.thread_time()
+        try:
+            return call(fn, web, request, form, roles)
+        finally:
+            kind = request.method + " " + re.sub(r"\d+", "{id}", request.url.path)
+            samples.setdefault(kind, []).append(((time.perf_counter() - t) * 1000, (time.thread_time() - c) * 1000))
+
+    web_app._call = timed
+
+    def stop(*_):
+        times.write_text(json.dumps(samples), encoding="utf-8")
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    store = open_store(None, None)
+    uvicorn.run(create_app(store), host="127.0.0.1", port=port, log_level="warning", server_header=False)
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
@@ -151,7 +188,11 @@ def main() -> int:
     ap.add_argument("--browsers", type=int, default=20)
     ap.add_argument("--reviewers", type=int, default=5)
     ap.add_argument("--db", default=None, help="PostgreSQL URL of an empty database (default: a throwaway cluster)")
+    ap.add_argument("--serve-timed", nargs=2, metavar=("PORT", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve_timed:
+        serve_timed(int(args.serve_timed[0]), Path(args.serve_timed[1]))
+        return 0
     args.seconds = min(args.seconds, 60)
     server_pg = None
     tmp = Path(tempfile.mkdtemp(prefix="scorecard-webload-"))
@@ -170,8 +211,9 @@ def main() -> int:
         ids = prepare(url, archive, args.browsers, args.reviewers)
         port = free_port()
         env = {**os.environ, "SCORECARD_DB": url, "SCORECARD_ARCHIVE": str(archive)}
-        proc = subprocess.Popen([sys.executable, "-c", "from engine.cli import main; main()", "serve", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
+        times = tmp / "server-times.json"
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve-timed", str(port), str(times)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
         base = f"http://127.0.0.1:{port}"
         import httpx
 
@@ -198,6 +240,9 @@ def main() -> int:
         if proc is not None:
             proc.terminate()
             proc.wait(10)
+    import json
+
+    server = json.loads(times.read_text(encoding="utf-8")) if times.is_file() else {}
     lost = lost_verdicts(url, archive, recorded)
     if server_pg is not None:
         server_pg.stop()
@@ -213,6 +258,15 @@ def main() -> int:
     print(f"{'全部页面':<40}{len(pages):>6}{pct(pages, 0.5):>10.0f}{p95:>10.0f}")
     if posts:
         print(f"{'全部核查结论':<40}{len(posts):>6}{pct(posts, 0.5):>10.0f}{pct(posts, 0.95):>10.0f}")
+    if server:
+        print("服务端(每个请求的处理时间与该线程所用 CPU 时间,ms;CPU 时间不随机器负载变化)")
+        print(f"{'请求':<40}{'次数':>6}{'处理p50':>9}{'处理p95':>9}{'CPU p50':>9}{'CPU p95':>9}")
+        for kind in sorted(server):
+            wall, cpu = [w for w, _ in server[kind]], [c for _, c in server[kind]]
+            print(f"{kind:<40}{len(wall):>6}{pct(wall, 0.5):>9.0f}{pct(wall, 0.95):>9.0f}{pct(cpu, 0.5):>9.0f}"
+                  f"{pct(cpu, 0.95):>9.0f}")
+    load = os.getloadavg()
+    print(f"机器负载均值(1/5/15 分钟){load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f},{os.cpu_count()} 核")
     print(f"错误 {len(errors)} 个;成功记录的核查结论 {len(recorded)} 条,丢失 {lost} 条")
     for e in errors[:10]:
         print("  ", e)

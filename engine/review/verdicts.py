@@ -123,9 +123,11 @@ def read_verdicts_yaml(path: Path, raw: bytes) -> list[LocatedVerdict]:
     return out
 
 
-def apply_verdicts(result: ScoreResult, verdicts: list[LocatedVerdict], catalog) -> ScoreResult:
-    """Return a new ScoreResult with the verdicts merged and the totals recomputed."""
-    result = result.model_copy(deep=True)
+def apply_verdicts(result: ScoreResult, verdicts: list[LocatedVerdict], catalog, copy: bool = True) -> ScoreResult:
+    """Return a new ScoreResult with the verdicts merged and the totals recomputed (``copy=False``: a caller that
+    owns ``result``, e.g. one it just parsed, lets it be changed in place instead of paying for a deep copy)."""
+    if copy:
+        result = result.model_copy(deep=True)
     by_no = {r.no: r for r in result.indicators}
     problems: list[Problem] = []
     grouped: dict[int, list[LocatedVerdict]] = {}

@@ -99,8 +99,10 @@ def verdicts_digest(located: list[LocatedVerdict]) -> str:
 
 
 def compose(scored: ScoreResult, catalog, verdicts: list[VerdictLog], waivers: list[tuple[Path, str]],
-            as_of: dt.date | None) -> ScoreResult:
+            as_of: dt.date | None, owned: bool = False) -> ScoreResult:
     """Verdicts (latest per indicator/check) then waivers, as ``engine.review.finalize`` does for files.
+
+    ``owned``: the caller parsed ``scored`` for this call only, so it may be changed in place (no deep copy).
 
     ``waivers``: (file to read, the path shown in the result). ``as_of``: the stored base date (None when no
     base date mattered).
@@ -112,7 +114,7 @@ def compose(scored: ScoreResult, catalog, verdicts: list[VerdictLog], waivers: l
         return scored.model_copy(update={"run": scored.run.model_copy(update={"as_of": as_of.isoformat()})})
     result = scored  # apply_verdicts and apply_waivers each return a copy: the scored result is never changed
     if located:
-        result = apply_verdicts(result, located, catalog)
+        result = apply_verdicts(result, located, catalog, copy=not owned)
         result.run.review_digest = verdicts_digest(located)
     if waivers:
         entries, digest = load_waivers([p for p, _ in waivers])
@@ -366,7 +368,8 @@ def record_verdicts(store: Store, ref: str | int, verdicts: list[LocatedVerdict]
                 with tempfile.TemporaryDirectory() as tmp:
                     rules = archived_rules(_need(archive), files, Path(tmp))
                     scored = ScoreResult.model_validate_json(a.scored_json)
-                    result = compose(scored, rules.catalog, list(log), _waiver_sources(files, Path(tmp)), a.as_of)
+                    result = compose(scored, rules.catalog, list(log), _waiver_sources(files, Path(tmp)), a.as_of,
+                                     owned=True)
                 _summary_columns(a, result)
                 flag_modified(a, "summary_json")  # the version moves with every verdict, even one that changes nothing
                 _write_rows(session, a.id, result, replace=True)
