@@ -183,5 +183,33 @@ def test_unit_uploads_then_evaluator_reviews_and_tracks(server, browser, tmp_pat
         page.goto(base + path)
         no_overflow(page, path)
     shot(page, "09-unit")
+
+    # --- 不适用 with its reason in the review queue; the indicator leaves the applicable points
+    page.goto(base + "/review")
+    page.locator("#review-queue tr", has_text="柳溪镇人民政府").filter(has_text="评估").locator("a").click()
+    item = page.locator("[data-review-item]").first
+    na_no = item.locator("input[name=indicator]").get_attribute("value")
+    item.locator("input[name=verdict][value=not_applicable]").check()
+    item.locator("textarea[name=reason]").fill("本镇不承担该项职责(县级统一实施)")
+    item.locator("button[type=submit]").click()
+    page.wait_for_selector("#flash")
+    assert f"已记录指标 {na_no}" in page.inner_text("#flash") and "不适用" in page.inner_text("#verdict-log")
+    shot(page, "10-review-not-applicable")
+
+    # --- the evaluator opens the 自评 ranking to unit users; weak-town's user sees its own position only
+    page.goto(base + "/ranking")
+    page.locator("#unit-rank-settings input[value=自评]").check()
+    page.locator("#unit-rank-settings button[type=submit]").click()
+    page.wait_for_selector("#flash")
+    shot(page, "11-ranking-settings")
+    page.click("button.link:has-text('退出')")
+    page.wait_for_url(re.compile(r".*/login$"))
+    sign_in(page, base, "demo-unit2")
+    page.click("#unit-rank-link")
+    page.wait_for_selector("#unit-rank")
+    text = page.inner_text("#unit-rank")
+    assert "第" in text and "共 2 个" in text and "上传测试镇人民政府" not in page.content()
+    no_overflow(page, "unit-rank")
+    shot(page, "12-unit-rank")
     assert not [e for e in errors if "Content Security Policy" in e], errors
     ctx.close()
