@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from engine.cli import main
@@ -278,3 +280,31 @@ def test_review_sheet_offers_not_applicable(tmp_path):
     assert res.exit_code == 0, res.output
     ind = next(i for i in json.loads(res.stdout)["indicators"] if i["no"] == 22)
     assert ind["earned"] == 1.25 and not ind["pending_review"]
+
+
+def _pending_checks():
+    rules = load_rules()
+    result = score(load_package(WEAK, rules.ledgers), rules, get_backend("python"))
+    return [(i.no, c.id) for i in result.indicators for c in i.checks if c.status == "needs_review"]
+
+
+PENDING = _pending_checks()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pick=st.sampled_from(PENDING), others=st.lists(st.sampled_from(["pass", "fail"]), min_size=0, max_size=3))
+def test_not_applicable_review_check_scores_between_fail_and_pass(base, tmp_path, pick, others):
+    """Whatever the indicator and the verdicts on its other review checks: a review check judged 不适用 earns the
+    indicator at least what 未通过 would and at most what 通过 would; the applicable points do not move."""
+    no, check = pick
+    siblings = [c for n, c in PENDING if n == no and c != check]
+    earned = {}
+    for verdict in ("fail", "not_applicable", "pass"):
+        lines = [f"- {{indicator: {no}, check: {check}, verdict: {verdict}, reason: 依据, reviewer: 甲, date: 2023-03-20}}"]
+        lines += [f"- {{indicator: {no}, check: {c}, verdict: {v}, reason: 依据, reviewer: 甲, date: 2023-03-20}}"
+                  for c, v in zip(siblings, others)]
+        out = merged(base, write(tmp_path, "\n".join(lines) + "\n", f"{verdict}.yaml"))
+        earned[verdict] = (item(out, no).earned, item(out, no).earned_high)
+        assert out.summary.applicable_points == base[2].summary.applicable_points
+    assert earned["fail"][0] <= earned["not_applicable"][0] + 1e-9 <= earned["pass"][0] + 2e-9
+    assert earned["fail"][1] <= earned["not_applicable"][1] + 1e-9 <= earned["pass"][1] + 2e-9
