@@ -187,6 +187,32 @@ def read_bytes(root: Path | None, path: Path, display: str | None = None, *, bud
     return b"".join(chunks)
 
 
+def open_regular(root: Path | None, path: Path, display: str, limit: int | None = None, scope: str = PACKAGE) -> int:
+    """A read-only descriptor of a regular file inside ``root`` no larger than ``limit`` (the checks of
+    ``read_bytes``); the caller reads it in chunks (a ledger streamed in batches) and closes it."""
+    path = Path(path)
+    limit = limit or file_limit()
+    real, st = check_regular(None if root is None else Path(root), path, display, scope)
+    protect(root=root, file=real)
+    if st.st_size > limit:
+        raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
+                                 expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except (OSError, ValueError) as exc:
+        raise _os_problem(display, exc) from None
+    try:
+        st = os.fstat(fd)  # the file opened is the file checked (not swapped for a FIFO in between)
+    except OSError as exc:
+        os.close(fd)
+        raise _os_problem(display, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InputError(Problem(display, _kind(st.st_mode), code="not_a_file"))
+    return fd
+
+
 def read_text(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None,
               scope: str = PACKAGE) -> str:
     display = display or str(path)

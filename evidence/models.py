@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -98,18 +97,78 @@ class UnitInfo(BaseModel):
         return value
 
 
-@dataclass
 class Ledger:
-    """One ledger's typed records, with where each record came from."""
+    """One ledger's typed records, with where each record came from.
 
-    name: str
-    title: str
-    file: str  # path relative to the package root
-    id_field: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)  # 1-based row in the source file
-    sheet: str | None = None
-    sha256: str = ""
+    Read from a file, a ledger is held as columns (``evidence.columns``): ``records`` builds each record when asked
+    for; ``column``, ``encoded`` and ``ids`` read a whole field without building records. A ledger can also be made
+    from a list of record dicts (tests, generated data).
+    """
+
+    def __init__(self, name: str, title: str, file: str, id_field: str, records: list[dict[str, Any]] | None = None,
+                 rows: Any = None, sheet: str | None = None, sha256: str = "", columns: dict | None = None):
+        self.name, self.title, self.file, self.id_field = name, title, file, id_field
+        self.sheet, self.sha256 = sheet, sha256
+        self.columns = columns  # field -> EncodedColumn | TextColumn, or None for a list of records
+        self._records = None if columns is not None else (records if records is not None else [])
+        self.rows = rows if rows is not None else []  # 1-based row in the source file
+
+    @property
+    def records(self):
+        if self._records is not None:
+            return self._records
+        from evidence.columns import Records
+
+        return Records(self.columns, len(self.rows))
+
+    @records.setter
+    def records(self, value: list[dict[str, Any]]) -> None:
+        self._records, self.columns = value, None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.columns is not None else len(self._records)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.name!r}, {self.file!r}, {len(self)} 条)"
+
+    def column(self, name: str) -> list:
+        """The field's value in every record (None where empty), in record order."""
+        if self.columns is None:
+            return [r.get(name) for r in self._records]
+        col = self.columns.get(name)
+        return [None] * len(self) if col is None else col.to_list()
+
+    def encoded(self, name: str):
+        """(distinct values, numpy code per record): ``values[codes[i]]`` is record i's value (None where empty)."""
+        import numpy as np
+
+        if self.columns is not None and name in self.columns:
+            return self.columns[name].encoded()
+        index: dict = {}
+        values: list = []
+        codes = []
+        for value in self.column(name):
+            key = (type(value), value)
+            try:
+                code = index.get(key)
+            except TypeError:
+                code = None
+                key = None
+            if code is None:
+                code = len(values)
+                values.append(value)
+                if key is not None:
+                    index[key] = code
+            codes.append(code)
+        return values, np.asarray(codes, dtype=np.int64)
 
     def record_id(self, index: int) -> str:
-        return str(self.records[index].get(self.id_field, ""))
+        if self.columns is None:
+            return str(self._records[index].get(self.id_field, ""))
+        col = self.columns.get(self.id_field)
+        value = None if col is None else col.get(index)
+        return "" if value is None else str(value)
+
+    def ids(self) -> list[str]:
+        """``record_id`` of every record."""
+        return ["" if v is None else str(v) for v in self.column(self.id_field)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -34,12 +35,15 @@ from engine.files import (
     check_sheet_size,
     check_workbook,
     decode_text,
+    file_limit,
     list_dir,
+    open_regular,
     protect,
     read_bytes,
 )
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
+from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -80,7 +84,6 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its ending
 
 
 MAX_COLUMNS = 1000  # a ledger has a few dozen columns; a header of millions is refused, not warned about per column
-MAX_CELL = 32767  # Excel's own limit for one cell
 
 
 def _read_csv(data: bytes, rel: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -129,6 +132,148 @@ def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
                                      code="csv_quote")) from None
         raise InputError(Problem(rel, f"CSV 格式错误:{exc}", row=reader.line_num, expected="逗号分隔、双引号成对的 CSV",
                                  code="csv")) from None
+
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINE = re.compile(rb"\n\n|\n\r|\r\r")
+
+
+class _CheckedStream:
+    """The file's bytes as Arrow reads them, checked on the way: hashed (SHA-256), valid UTF-8, no control
+    character, no double quote (no quoted cell: every line is one record and every comma a separator, so row k of
+    the reader is line k of the file), no blank line. Anything else stops the columnar read."""
+
+    def __init__(self, fd: int, limit: int):
+        self.fd, self.limit = fd, limit
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.tail = b""
+        self.decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+        self.pending = b""  # bytes read ahead (the header line) and not yet handed on
+        self.closed = False
+
+    def _raw(self, n: int) -> bytes:
+        chunk = os.read(self.fd, n)
+        if not chunk:
+            try:
+                self.decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise NotColumnar from None
+            return chunk
+        if self.size == 0:
+            if chunk.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xfe", b"\xfe\xff")):
+                raise NotColumnar
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                self.sha.update(chunk[:3])
+                self.size += 3
+                chunk = chunk[3:]
+            if chunk.startswith((b"\r", b"\n")):
+                raise NotColumnar
+        self.sha.update(chunk)
+        self.size += len(chunk)
+        if self.size > self.limit or b'"' in chunk or _CONTROL_BYTES.search(chunk) or _BLANK_LINE.search(self.tail + chunk):
+            raise NotColumnar
+        if not chunk.isascii():
+            try:
+                self.decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise NotColumnar from None
+        self.tail = chunk[-1:]
+        return chunk
+
+    def header(self) -> str:
+        """The first line (decoded); the stream then starts at the second."""
+        buf = b""
+        while True:
+            m = re.search(rb"\r\n|\r|\n", buf)
+            if m is not None and (m.group() != b"\r" or m.end() < len(buf)):
+                break
+            chunk = self._raw(1 << 16)
+            if not chunk:
+                m = None
+                break
+            buf += chunk
+        if m is None:
+            self.pending = b""
+            return buf.decode("utf-8")
+        self.pending = buf[m.end():]
+        return buf[:m.start()].decode("utf-8")
+
+    # the file protocol Arrow uses
+    def read(self, n: int = -1) -> bytes:
+        if self.pending:
+            out, self.pending = self.pending, b""
+            return out
+        return self._raw(n if n and n > 0 else 1 << 24)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def drain(self) -> None:
+        while self._raw(1 << 24):
+            pass
+
+
+def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budget: ReadBudget
+                  ) -> tuple[Ledger, list[Problem], str]:
+    """Read a CSV ledger with Arrow in batches, straight into columns (``evidence.columns``): the file is never held
+    whole, every distinct value of a column is parsed once. Raises ``NotColumnar`` for a file the cell-by-cell
+    reader must read (it gives the exact location of any problem); the caller then reads it that way."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    limit = file_limit()
+    try:
+        size = os.stat(path).st_size
+        if size > limit or budget.used + size > budget.limit:
+            raise NotColumnar
+        fd = open_regular(root, path, rel, limit)
+    except (OSError, InputError):
+        raise NotColumnar from None
+    try:
+        stream = _CheckedStream(fd, limit)
+        line = stream.header()
+        header = next(csv.reader([line], strict=True), [])
+        if not "".join(header).strip() or len(header) > MAX_COLUMNS:
+            raise NotColumnar
+        header = [str(h) for h in header]
+        columns, problems = map_header(ledger_def, rel, header)
+        if any(p.severity == "error" for p in problems):
+            stream.drain()
+            budget.charge(stream.size, rel)
+            return _empty_ledger(ledger_def, rel, None), problems, stream.sha.hexdigest()
+        builder = ColumnsBuilder(field_specs(ledger_def, columns, arrow=True), ledger_def.id_field,
+                                 ledger_def.fields[ledger_def.id_field].title, rel, None)
+        names = [f"c{i}" for i in range(len(header))]
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22, use_threads=False),
+                parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+            first = 2
+            for batch in reader:
+                builder.add_batch(batch, first, batch.columns, csv.field_size_limit())
+                first += batch.num_rows
+        except pa.ArrowInvalid:  # a row with more or fewer cells than the header
+            raise NotColumnar from None
+        except OSError as exc:
+            if isinstance(exc.__context__, NotColumnar) or "NotColumnar" in str(exc):
+                raise NotColumnar from None
+            raise
+        stream.drain()
+        budget.charge(stream.size, rel)
+        ledger, found = _finish(builder, ledger_def, rel, None, problems)
+        return ledger, found, stream.sha.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def _read_structured(raw: bytes, rel: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
@@ -354,21 +499,18 @@ def _ledger_hint(name: str, catalog: LedgerCatalog) -> str:
 READERS = {".csv": _read_csv, ".yaml": _read_structured, ".yml": _read_structured, ".json": _read_structured}
 
 
-_MISSING = object()
-_MEMO_LIMIT = 20_000
+_BATCH = 100_000  # rows handed to the column builder at a time (python rows: workbooks, YAML/JSON, quoted CSV)
 
 
-def parse_table(
-    ledger_def: LedgerDef, rel: str, header: list[str], rows: Iterable[tuple[int, list[Any]]], sheet: str | None = None
-) -> tuple[Ledger, list[Problem]]:
-    """Map headers to fields, parse every cell, collect every problem."""
+def map_header(ledger_def: LedgerDef, rel: str, header: list[str], sheet: str | None = None
+               ) -> tuple[list[tuple[int, str]], list[Problem]]:
+    """Header cells to fields: (column index, field) of each mapped column, and the header's problems."""
     problems: list[Problem] = []
     columns: list[tuple[int, str]] = []
     seen: dict[str, str] = {}
     if len(header) > MAX_COLUMNS:
-        return (Ledger(name=ledger_def.name, title=ledger_def.title, file=rel, id_field=ledger_def.id_field, sheet=sheet),
-                [Problem(rel, f"表头列数过多({len(header)} 列)", sheet=sheet, expected=f"不超过 {MAX_COLUMNS} 列的台账",
-                         code="too_many_columns")])
+        return [], [Problem(rel, f"表头列数过多({len(header)} 列)", sheet=sheet, expected=f"不超过 {MAX_COLUMNS} 列的台账",
+                            code="too_many_columns")]
     for index, label in enumerate(header):
         if label is None or not str(label).strip():
             continue
@@ -391,73 +533,82 @@ def parse_table(
             problems.append(
                 Problem(rel, "缺少必填列", sheet=sheet, column=fd.title, expected=f"表头含「{fd.title}」(或 {name})", code="missing_column")
             )
-    ledger = Ledger(name=ledger_def.name, title=ledger_def.title, file=rel, id_field=ledger_def.id_field, sheet=sheet)
+    return columns, problems
+
+
+def field_specs(ledger_def: LedgerDef, columns: list[tuple[int, str]], *, arrow: bool = False) -> list[FieldSpec]:
+    """How each mapped column's cells are judged. With ``arrow``, plain text fields are kept as Arrow strings."""
+    out = []
+    for index, name in columns:
+        fd = ledger_def.fields[name]
+        text = arrow and fd.type == "str" and not fd.unit and (ledger_def.name, name) not in labels()
+        out.append(FieldSpec(index, name, fd, _judge(fd, _parser(ledger_def.name, name, fd)), text, _expected(fd)))
+    return out
+
+
+def _judge(fd, parse: Callable[[Any], Any]) -> Callable[[Any], Verdict]:
+    """One raw cell's verdict: the checks the cell-by-cell reader made, in the same order, with the same messages."""
+    expected = _expected(fd)
+    number = fd.type in ("int", "float") and not fd.signed
+    year = fd.type == "int" and fd.unit == "年"
+    enum = fd.type == "enum"
+
+    def judge(raw: Any) -> Verdict:
+        if type(raw) is str and len(raw) > MAX_CELL:
+            return Verdict(False, problem=dict(message=f"单元格内容过长({len(raw)} 个字符)", column=fd.title,
+                                               value=raw[:40] + "……", expected=f"不超过 {MAX_CELL} 个字符", code="cell_too_long"))
+        try:
+            value = parse(raw)
+        except ValueError as exc:
+            return Verdict(False, problem=dict(message=str(exc), column=fd.title, value=show_value(raw), expected=expected,
+                                               code="bad_value"))
+        if value is None:
+            if fd.required:
+                return Verdict(False, problem=dict(message="必填字段为空", column=fd.title, expected=expected, code="required"))
+            return Verdict(True, None)
+        if number and value < 0:
+            return Verdict(False, problem=dict(message="不能为负数", column=fd.title, value=show_value(raw), expected=expected,
+                                               code="negative"))
+        if year and not 2000 <= value <= 2100:
+            return Verdict(False, problem=dict(message="年份不合理", column=fd.title, value=show_value(raw),
+                                               expected="2000 至 2100 之间的年份", code="implausible"))
+        if enum and value not in fd.values:
+            hint = did_you_mean(suggest(str(value), fd.values, cutoff=0.4))
+            return Verdict(False, problem=dict(message="取值不在允许范围内" + (";" + hint if hint else ""), column=fd.title,
+                                               value=show_value(raw), expected="、".join(fd.values), code="bad_enum"))
+        return Verdict(True, value)
+
+    return judge
+
+
+def _empty_ledger(ledger_def: LedgerDef, rel: str, sheet: str | None) -> Ledger:
+    return Ledger(name=ledger_def.name, title=ledger_def.title, file=rel, id_field=ledger_def.id_field, sheet=sheet)
+
+
+def parse_table(
+    ledger_def: LedgerDef, rel: str, header: list[str], rows: Iterable[tuple[int, list[Any]]], sheet: str | None = None
+) -> tuple[Ledger, list[Problem]]:
+    """Map headers to fields, parse every cell (each distinct value of a column once), collect every problem."""
+    columns, problems = map_header(ledger_def, rel, header, sheet)
     if any(p.severity == "error" for p in problems):
-        return ledger, problems
-    # Ledger columns repeat their values (是/否, categories, dates): each distinct text is parsed once per column.
-    # Only successful parses are memoised (a repeated bad value is reported on every row); memos stop growing at
-    # _MEMO_LIMIT entries (identifier columns are all distinct).
-    converters = [(i, name, ledger_def.fields[name], _parser(ledger_def.name, name, ledger_def.fields[name]),
-                   {}) for i, name in columns]
-    ids: dict[str, int] = {}
-    for line, cells in rows:
-        record: dict[str, Any] = {}
-        ok = True
-        for index, name, fd, parse, memo in converters:
-            raw = cells[index] if index < len(cells) else None
-            if type(raw) is str and len(raw) > MAX_CELL:
-                problems.append(Problem(rel, f"单元格内容过长({len(raw)} 个字符)", row=line, column=fd.title, sheet=sheet,
-                                        value=raw[:40] + "……", expected=f"不超过 {MAX_CELL} 个字符", code="cell_too_long"))
-                ok = False
-                continue
-            try:
-                if memo is not None and type(raw) is str:
-                    value = memo.get(raw, _MISSING)
-                    if value is _MISSING:
-                        value = parse(raw)
-                        if len(memo) < _MEMO_LIMIT:
-                            memo[raw] = value
-                else:
-                    value = parse(raw)
-            except ValueError as exc:
-                problems.append(Problem(rel, str(exc), row=line, column=fd.title, value=show_value(raw), sheet=sheet,
-                                        expected=_expected(fd), code="bad_value"))
-                ok = False
-                continue
-            if value is None:
-                if fd.required:
-                    problems.append(Problem(rel, "必填字段为空", row=line, column=fd.title, sheet=sheet, expected=_expected(fd),
-                                            code="required"))
-                    ok = False
-                continue
-            if fd.type in ("int", "float") and not fd.signed and value < 0:
-                problems.append(Problem(rel, "不能为负数", row=line, column=fd.title, value=show_value(raw), sheet=sheet,
-                                        expected=_expected(fd), code="negative"))
-                ok = False
-                continue
-            if fd.type == "int" and fd.unit == "年" and not 2000 <= value <= 2100:
-                problems.append(Problem(rel, "年份不合理", row=line, column=fd.title, value=show_value(raw), sheet=sheet,
-                                        expected="2000 至 2100 之间的年份", code="implausible"))
-                ok = False
-                continue
-            if fd.type == "enum" and value not in fd.values:
-                hint = did_you_mean(suggest(str(value), fd.values, cutoff=0.4))
-                problems.append(Problem(rel, "取值不在允许范围内" + (";" + hint if hint else ""), row=line, column=fd.title,
-                                        value=show_value(raw), sheet=sheet, expected="、".join(fd.values), code="bad_enum"))
-                ok = False
-                continue
-            record[name] = value
-        if not ok:
-            continue
-        rid = str(record.get(ledger_def.id_field))
-        if rid in ids:
-            problems.append(Problem(rel, f"编号重复(与第{ids[rid]}行相同)", row=line, column=ledger_def.fields[ledger_def.id_field].title,
-                                    value=rid, sheet=sheet, severity="warning", code="duplicate_id"))
-        else:
-            ids[rid] = line
-        ledger.records.append(record)
-        ledger.rows.append(line)
-    return ledger, problems
+        return _empty_ledger(ledger_def, rel, sheet), problems
+    builder = ColumnsBuilder(field_specs(ledger_def, columns), ledger_def.id_field,
+                             ledger_def.fields[ledger_def.id_field].title, rel, sheet)
+    rows = iter(rows)
+    while True:
+        chunk = list(itertools.islice(rows, _BATCH))
+        if not chunk:
+            break
+        builder.add_rows(chunk)
+    return _finish(builder, ledger_def, rel, sheet, problems)
+
+
+def _finish(builder: ColumnsBuilder, ledger_def: LedgerDef, rel: str, sheet: str | None, problems: list[Problem]
+            ) -> tuple[Ledger, list[Problem]]:
+    cols, rows, found = builder.finish()
+    ledger = Ledger(name=ledger_def.name, title=ledger_def.title, file=rel, id_field=ledger_def.id_field, sheet=sheet,
+                    rows=rows, columns=cols)
+    return ledger, problems + found
 
 
 def _parser(ledger: str, name: str, fd) -> Callable[[Any], Any]:
@@ -710,6 +861,18 @@ def load_package(root: Path | str, catalog: LedgerCatalog | None = None, *, stri
             problems.append(Problem(rel, "不支持的台账文件类型,已忽略", severity="warning",
                                     expected="、".join((*READERS, *WORKBOOK_SUFFIXES)), code="unknown_file"))
             continue
+        if suffix == ".csv" and not path.name.startswith((".", "~$")):
+            name = catalog.ledger_for_name(path.stem)
+            if name is not None and name not in ledgers:
+                try:
+                    ledger, found, sha = _csv_columnar(root, path, rel, catalog.ledgers[name], budget)
+                except NotColumnar:
+                    pass  # read below, cell by cell
+                else:
+                    ledger.sha256 = sha
+                    problems.extend(found)
+                    ledgers[name] = ledger
+                    continue
         try:
             data = read_bytes(root, path, rel, budget=budget)
         except InputError as exc:

@@ -115,9 +115,12 @@ def test_records_with_empty_inputs_group_correctly(rules, synthetic, emptied):
     """Empty cells are absent from records; a few such records, or a column empty throughout (past the switch
     from itemgetter to dict.get), give the same matches as one fact per record."""
     package = copy.deepcopy(synthetic)
-    for record in package.ledgers["enforcement_cases"].records[:emptied]:
+    ledger = package.ledgers["enforcement_cases"]
+    records = list(ledger.records)  # a columnar ledger builds its records on demand: edit a list of them
+    for record in records[:emptied]:
         record.pop("officers_exempt", None)
         record.pop("officers", None)
+    ledger.records = records
     calendar = package_calendar(package.root)
     facts = build_facts(rules, package, calendar)
     assert record_matches(rules, facts, "python") == per_record_matches(rules, package, calendar)

@@ -122,7 +122,7 @@ class Context:
         out = self._record_cache.get(key)
         if out is None:
             once = functools.lru_cache(maxsize=None)(of_value)
-            out = self._record_cache[key] = list(map(once, map(operator.methodcaller("get", name), ledger.records)))
+            out = self._record_cache[key] = list(map(once, ledger.column(name)))
         return out
 
     def years_of(self, ledger: Ledger, spec: YearSpec | None) -> list[int | None]:
@@ -178,7 +178,7 @@ class Context:
             if facts is not None and name is None:  # undated ledger: every record inside, no year
                 out = {g: [(None, True, n)] for g, n in sorted(Counter(facts.group_of).items())}
             elif facts is not None:
-                pairs = Counter(zip(facts.group_of, map(operator.methodcaller("get", name), ledger.records)))
+                pairs = Counter(zip(facts.group_of, ledger.column(name)))  # the date field as a column
                 year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
                 inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
                 weights: dict[tuple, int] = defaultdict(int)
@@ -204,9 +204,8 @@ class Context:
             return indices
         year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
         inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
-        records = ledger.records
-        return [i for i in indices if (not within or inside(records[i].get(name)))
-                and (years is None or year(records[i].get(name)) in years)]
+        values = ledger.column(name)
+        return [i for i in indices if (not within or inside(values[i])) and (years is None or year(values[i]) in years)]
 
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
         if not within:
@@ -254,9 +253,7 @@ class Context:
         key = ("id", ledger.name)
         out = self._record_cache.get(key)
         if out is None:
-            # ledger.record_id(i) for every record, in one map (a million-row ledger: 0.2 s instead of 0.7 s)
-            ids = map(operator.methodcaller("get", ledger.id_field, ""), ledger.records)
-            out = self._record_cache[key] = list(map(str, ids))
+            out = self._record_cache[key] = ledger.ids()
         return out
 
     def cite(self, ledger: Ledger, indices, note: Callable[[int], str | None] | None = None) -> tuple[list[Citation], int]:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
-import operator
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import month_day_field, month_day_value, normalise_value
+from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
 
@@ -79,7 +81,7 @@ def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCa
         derived = list(rules.derived_by_ledger.get(ledger_name, []))
         while True:
             try:
-                out[ledger_name] = _ledger_facts(rules, ledger_name, ledger.records, derived, calendar)
+                out[ledger_name] = _ledger_facts(rules, ledger_name, ledger, derived, calendar)
                 break
             except _DerivedFailed as failed:  # e.g. a date beyond the holiday calendar: that measure is left out
                 errors[failed.derived.name] = failed.message
@@ -87,72 +89,74 @@ def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCa
     return FactSet(out, errors, calendar)
 
 
-_MAX_MISSES = 64  # records with an absent input before a ledger switches to dict.get
-
-
 class _DerivedFailed(Exception):
     def __init__(self, derived: Derived, message: str):
         self.derived, self.message = derived, message
 
 
-def _ledger_facts(rules: CompiledRules, ledger_name: str, records: list[dict], derived: list[Derived],
+def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derived: list[Derived],
                   calendar: WorkCalendar) -> LedgerFacts:
+    """Facts from the ledger's columns: records that agree on every input share a key (a tuple of the inputs'
+    column codes, computed vectorised); each distinct key's fact is built once, from one of its records."""
     fields = rules.fields_by_ledger.get(ledger_name, [])
     flags = [(name, blank_flag(name)) for name in rules.blank_flags(ledger_name)]  # blank scope cells: in scope
     month_days = [(name, month_day_field(name)) for name in rules.month_days.get(ledger_name, [])]
     code = rules.ledger_code(ledger_name)
     # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
-    inputs = list(dict.fromkeys(list(fields) + [x for d in derived for x in _derived_inputs(d)]))
-    if len(inputs) == 1:
-        only = operator.itemgetter(inputs[0])
-        read = lambda record: (only(record),)  # noqa: E731
-    else:
-        read = operator.itemgetter(*inputs) if inputs else (lambda record: ())
-    misses = 0
-    by_inputs: dict[tuple, int] = {}
+    inputs = list(dict.fromkeys(list(fields) + [name for name, _ in flags] + [name for name, _ in month_days]
+                                + [x for d in derived for x in _derived_inputs(d)]))
+    n = len(ledger)
+    columns = [ledger.encoded(name) for name in inputs]
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for values, codes in columns:  # mixed radix while it fits in 63 bits, then re-numbered densely
+        if radix * max(len(values), 1) >= 1 << 62:
+            _, key = np.unique(key, return_inverse=True)
+            radix = int(key.max()) + 1 if n else 1
+        key = key * max(len(values), 1) + codes
+        radix *= max(len(values), 1)
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # distinct inputs in order of first appearance
     by_fact: dict[tuple, int] = {}
     distinct: list[dict] = []
-    members: list[list[int]] = []
-    group_of: list[int] = []
-    for index, record in enumerate(records):
-        if misses < _MAX_MISSES:
+    group_of_key = np.empty(len(order), dtype=np.int64)
+    for k in order:
+        row = int(first[k])
+        record = {}
+        for name, (values, codes) in zip(inputs, columns):
+            value = values[codes[row]]
+            if value is not None:
+                record[name] = value
+        fact = {"_l": code}
+        for name in fields:
+            value = record.get(name)
+            if value is not None:
+                fact[name] = normalise_value(value)
+        for name, flag in flags:
+            if record.get(name) is None:
+                fact[flag] = True
+        for name, md in month_days:
+            value = month_day_value(record.get(name))
+            if value is not None:
+                fact[md] = value
+        for d in derived:
             try:
-                key = read(record)
-            except KeyError:  # an empty cell is absent from its record
-                key, misses = tuple(map(record.get, inputs)), misses + 1
-        else:  # a column often empty: stop paying for the exception (itemgetter 0.55 µs a record, dict.get 0.85 µs)
-            key = tuple(map(record.get, inputs))
-        group = by_inputs.get(key)
+                value = measure(d, record, calendar)
+            except CalendarError as exc:
+                raise _DerivedFailed(d, str(exc)) from None
+            if value is not None:
+                fact[d.name] = value
+        identity = tuple((name, type(value), value) for name, value in fact.items())  # True is not 1
+        group = by_fact.get(identity)
         if group is None:
-            fact = {"_l": code}
-            for name in fields:
-                value = record.get(name)
-                if value is not None:
-                    fact[name] = normalise_value(value)
-            for name, flag in flags:
-                if record.get(name) is None:
-                    fact[flag] = True
-            for name, md in month_days:
-                value = month_day_value(record.get(name))
-                if value is not None:
-                    fact[md] = value
-            for d in derived:
-                try:
-                    value = measure(d, record, calendar)
-                except CalendarError as exc:
-                    raise _DerivedFailed(d, str(exc)) from None
-                if value is not None:
-                    fact[d.name] = value
-            identity = tuple((name, type(value), value) for name, value in fact.items())  # True is not 1
-            group = by_fact.get(identity)
-            if group is None:
-                group = by_fact[identity] = len(distinct)
-                distinct.append(fact)
-                members.append([])
-            by_inputs[key] = group
-        group_of.append(group)
-        members[group].append(index)
-    return LedgerFacts(distinct, group_of, members)
+            group = by_fact[identity] = len(distinct)
+            distinct.append(fact)
+        group_of_key[k] = group
+    groups = group_of_key[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int64)
+    by_group = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[by_group], np.arange(len(distinct) + 1))
+    members = [by_group[bounds[g]:bounds[g + 1]].tolist() for g in range(len(distinct))]
+    return LedgerFacts(distinct, groups.tolist(), members)
 
 
 def _derived_inputs(d: Derived) -> list[str]:
