@@ -12,6 +12,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +22,7 @@ from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import month_day_field, month_day_value, normalise_value
+from evidence.columns import RowNumbers
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
@@ -34,9 +37,8 @@ class LedgerFacts:
     """
 
     distinct: list[dict]  # distinct facts, in order of first appearance
-    group_of: list[int]  # record index -> index of its distinct fact
-    members: list[list[int]]  # distinct fact -> its record indices, ascending
-    _index: list[int] | None = field(default=None, repr=False)
+    group_of: Sequence[int]  # record index -> index of its distinct fact (4 bytes a record)
+    members: list[Sequence[int]]  # distinct fact -> its record indices, ascending
 
     def __len__(self) -> int:
         return len(self.group_of)
@@ -47,12 +49,9 @@ class LedgerFacts:
         total = sum(len(self.members[g]) for g in groups)
         if total * 8 < n:  # sparse: merge the members' ascending runs
             return sorted(itertools.chain.from_iterable(self.members[g] for g in groups))
-        flags = bytearray(len(self.distinct))
-        for g in groups:
-            flags[g] = 1
-        if self._index is None:
-            self._index = list(range(n))
-        return list(itertools.compress(self._index, map(flags.__getitem__, self.group_of)))
+        flags = np.zeros(len(self.distinct), dtype=bool)
+        flags[np.asarray(groups, dtype=np.int64)] = True
+        return np.flatnonzero(flags[np.asarray(self.group_of)]).tolist()
 
 
 @dataclass
@@ -155,8 +154,9 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derive
     groups = group_of_key[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int64)
     by_group = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[by_group], np.arange(len(distinct) + 1))
-    members = [by_group[bounds[g]:bounds[g + 1]].tolist() for g in range(len(distinct))]
-    return LedgerFacts(distinct, groups.tolist(), members)
+    by_group = by_group.astype(np.uint32)
+    members = [RowNumbers(array("I", by_group[bounds[g]:bounds[g + 1]].tobytes())) for g in range(len(distinct))]
+    return LedgerFacts(distinct, array("I", groups.astype(np.uint32).tobytes()), members)
 
 
 def _derived_inputs(d: Derived) -> list[str]:
