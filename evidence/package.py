@@ -43,7 +43,7 @@ from engine.files import (
 )
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
-from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict
+from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -225,8 +225,9 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
     """Read a CSV ledger with Arrow in batches, straight into columns (``evidence.columns``): the file is never held
     whole, every distinct value of a column is parsed once. Raises ``NotColumnar`` for a file the cell-by-cell
     reader must read (it gives the exact location of any problem); the caller then reads it that way."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    pa, _ = arrow()
 
     limit = file_limit()
     try:
@@ -254,7 +255,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         try:
             reader = pacsv.open_csv(
                 stream,
-                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22, use_threads=False),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 21, use_threads=False),
                 parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))

@@ -16,13 +16,11 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import month_day_field, month_day_value, normalise_value
-from evidence.columns import RowNumbers
+from evidence.columns import RowNumbers, np
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 

@@ -94,8 +94,7 @@ def code_problems(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
         known = set(codes)
         fd = rules.ledgers.ledgers[name].fields[field]
         memo: dict[str, list[str]] = {}
-        for record, row in zip(ledger.records, ledger.rows):
-            value = record.get(field)
+        for value, row in zip(ledger.column(field), ledger.rows):
             if value is None or str(value) in known:
                 continue
             value = str(value)
@@ -156,7 +155,10 @@ def period_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]
         mine = scopes.get(name)
         if not mine:
             continue
-        for record, row in zip(ledger.records, ledger.rows):
+        fields = {s[0] or ld.date_field for s in mine} - {None}
+        columns = {f: ledger.column(f) for f in fields}  # the date fields, read as columns (no record built)
+        for i, row in enumerate(ledger.rows):
+            record = {f: col[i] for f, col in columns.items()}
             if any(_counted(record.get(s[0] or ld.date_field) if (s[0] or ld.date_field) else None, s, period,
                             ld.date_field) for s in mine):
                 continue
