@@ -239,11 +239,13 @@ class Context:
             if counts is not None and name in counts:
                 n, how = counts[name], "按适用计入" if meaning == "in_scope" else "未计入"
             elif meaning == "in_scope":
-                n = sum(1 for i in population if ledger.records[i].get(name) is None)
+                column = ledger.column(name)  # one field of every record (a columnar ledger builds no record)
+                n = sum(1 for i in population if column[i] is None)
                 how = "按适用计入"
             else:
-                every = self.scoped(ledger, range(len(ledger.records)), spec, within)
-                n = sum(1 for i in every if ledger.records[i].get(name) is None)
+                column = ledger.column(name)
+                every = self.scoped(ledger, range(len(ledger)), spec, within)
+                n = sum(1 for i in every if column[i] is None)
                 how = "未计入"
             if n:
                 parts.append(f"{n} 条记录的「{defs[name].title}」未填写,{how}(不完整记录,见警告)")
