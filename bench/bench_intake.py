@@ -73,7 +73,7 @@ def main() -> None:
         print(f"台账:{ld.title},{len(header)} 列;xlsx {xlsx.stat().st_size / 1e6:.1f} MB,csv {csv_path.stat().st_size / 1e6:.1f} MB")
 
         def calamine():
-            table = read_sheet(open_workbook(xlsx, "cases.xlsx"), ld.title, "cases.xlsx")
+            table = read_sheet(open_workbook(Path(xlsx).read_bytes(), "cases.xlsx"), ld.title, "cases.xlsx")
             ledger, problems = parse_table(ld, "cases.xlsx", table.header, table.rows, sheet=ld.title)
             assert not [p for p in problems if p.severity == "error"], problems[:3]
             return len(ledger.records)

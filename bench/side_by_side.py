@@ -9,7 +9,8 @@ inside the period):
   license_penalty_within_7  licence/penalty decisions published within 7 working days (official calendar with
                             adjusted working days, chinese_calendar; the decision day not counted; no date = late)
   first_release_5h          特别重大/重大 emergencies with authoritative information within 5 hours
-  training_hours            each enforcement officer (staff, 岗位类别=执法人员) ≥ 40 training hours a year
+  training_hours            each enforcement officer (staff, 岗位类别=执法人员) ≥ 40 hours of legal training a year
+                            (培训类别 one of the four legal categories; the generated staff are in post all year)
   legal_study_sessions      ≥ 4 法治专题学习 activities a year
 The scripts read the files as an analyst would (clean CSV: ISO dates, 是/否); the engine reads them as it reads any
 package. Both figures must be equal (bench/run asserts it).
@@ -27,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+LEGAL_TRAINING = ["公共法律知识", "专门法律知识", "新法律法规", "其他法律知识"]
 CHECKS = ("legal_review_rate", "license_penalty_within_7", "first_release_5h", "training_hours", "legal_study_sessions")
 
 
@@ -113,7 +115,8 @@ def polars_script(pkg: Path) -> dict:
     staff = read("staff").filter(pl.col("岗位类别") == "执法人员").select("人员编号")
     tr = read("training_records").with_columns(pl.col("培训日期").str.to_date("%Y-%m-%d").alias("d"),
                                                pl.col("学时").cast(pl.Float64).alias("h"))
-    tr = tr.filter(pl.col("d").is_between(start, end)).with_columns(pl.col("d").dt.year().alias("y"))
+    tr = tr.filter(pl.col("d").is_between(start, end) & pl.col("培训类别").is_in(LEGAL_TRAINING))
+    tr = tr.with_columns(pl.col("d").dt.year().alias("y"))
     sums = tr.group_by("人员编号", "y").agg(pl.col("h").sum())
     out["training_hours"] = {}
     for year in range(start.year, end.year + 1):
@@ -162,7 +165,7 @@ def pandas_script(pkg: Path) -> dict:
     tr = read("training_records")
     tr["d"] = pd.to_datetime(tr["培训日期"], format="%Y-%m-%d")
     tr["h"] = tr["学时"].astype(float)
-    tr = tr[(tr["d"] >= ts) & (tr["d"] <= te)]
+    tr = tr[(tr["d"] >= ts) & (tr["d"] <= te) & tr["培训类别"].isin(LEGAL_TRAINING)].copy()
     tr["y"] = tr["d"].dt.year
     sums = tr.groupby(["人员编号", "y"])["h"].sum().reset_index()
     out["training_hours"] = {}

@@ -14,6 +14,7 @@ a bad distinct value gets the problem, with its own row number, in row order.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -41,6 +42,16 @@ _NULL = -1
 _POOL_SET = False
 
 
+class _NoPandas:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("the intake does not use pandas")
+        return None
+
+
+_NO_PANDAS = _NoPandas()
+
+
 def arrow():
     """pyarrow and pyarrow.compute, imported on first use (with the jemalloc pool where available)."""
     global _POOL_SET
@@ -49,6 +60,12 @@ def arrow():
 
     if not _POOL_SET:
         _POOL_SET = True
+        if "pandas" not in sys.modules:  # pyarrow would import pandas (if installed) on its first conversion: ~0.5 s
+            sys.meta_path.insert(0, _NO_PANDAS)  # that one try finds none; pandas stays importable for others
+            try:
+                pa.array([])
+            finally:
+                sys.meta_path.remove(_NO_PANDAS)
         try:  # jemalloc hands freed batch memory back to the system: measured W2 intake peak 365 MB vs 461 MB (mimalloc)
             pa.set_memory_pool(pa.jemalloc_memory_pool())
         except (NotImplementedError, AttributeError):
@@ -152,12 +169,13 @@ def _dictionary(chunked, null_value: str | None = None):
     enc = pc.dictionary_encode(chunked, null_encoding="mask")
     chunks = [c for c in enc.chunks if len(c)]
     values = chunks[0].dictionary if chunks else pa.array([], type=pa.string())
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]) if chunks \
+    codes = np.concatenate([pc.fill_null(c.indices, pa.scalar(-1, c.indices.type)).to_numpy(zero_copy_only=False)
+                            for c in chunks]) if chunks \
         else np.zeros(0, dtype=np.int32)
     codes = codes.astype(np.int64)
     nulls = codes < 0
     if nulls.any():
-        where = pc.index(values, null_value).as_py() if null_value is not None else -1
+        where = pc.index(values, pa.scalar(null_value, values.type)).as_py() if null_value is not None else -1
         if where < 0:
             values = pa.concat_arrays([values, pa.array([null_value], type=values.type)])
             where = len(values) - 1
@@ -333,7 +351,8 @@ class ColumnsBuilder:
         cand = None
         for col in blank_from:
             sub = col if cand is None else col.take(pa.array(cand))
-            flags = pc.fill_null(pc.equal(pc.utf8_trim(sub, PY_SPACE), ""), True).to_numpy(zero_copy_only=False)
+            blank = pc.equal(pc.utf8_trim(sub, PY_SPACE), pa.scalar("", sub.type))
+            flags = pc.fill_null(blank, pa.scalar(True)).to_numpy(zero_copy_only=False)
             cand = np.flatnonzero(flags) if cand is None else cand[flags]
             if not len(cand):
                 break
@@ -371,10 +390,11 @@ class ColumnsBuilder:
                 pa, pc = arrow()
                 too_long = np.zeros(len(text), dtype=bool)
                 if (pc.max(pc.binary_length(text)).as_py() or 0) > MAX_CELL:  # bytes bound the characters
-                    lengths = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+                    lengths = pc.utf8_length(text)
+                    lengths = pc.fill_null(lengths, pa.scalar(0, lengths.type)).to_numpy(zero_copy_only=False)
                     too_long = lengths > MAX_CELL
                 trimmed = pc.utf8_trim(text, TEXT_STRIP)
-                empty = pc.fill_null(pc.equal(trimmed, ""), True)
+                empty = pc.fill_null(pc.equal(trimmed, pa.scalar("", trimmed.type)), pa.scalar(True))
                 value = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
                 empty_np = empty.to_numpy(zero_copy_only=False) & ~too_long
                 for k in np.flatnonzero(too_long):
