@@ -336,17 +336,13 @@ class ColumnsBuilder:
 
     # -- Arrow batches (the columnar CSV reader) --
 
-    def add_batch(self, batch, first_line: int, blank_from: list, field_limit: int) -> None:
+    def add_batch(self, batch, first_line: int, blank_from: list) -> None:
         """``batch``: an Arrow record batch of string columns (one per header cell); row k is line first_line + k.
         ``blank_from``: the batch's columns, for the blank-row test (a row whose every cell is blank is skipped)."""
         pa, pc = arrow()
         n = batch.num_rows
         if n == 0:
             return
-        for col in batch.columns:  # a cell beyond the csv module's field limit: its error, from the csv reader
-            longest = pc.max(pc.binary_length(col)).as_py()  # bytes (from the offsets): an upper bound of characters
-            if longest is not None and longest > field_limit and pc.max(pc.utf8_length(col)).as_py() > field_limit:
-                raise NotColumnar
         # A row is blank (skipped) when every cell is blank: test the first column, then only the rows still blank.
         cand = None
         for col in blank_from:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -97,36 +98,43 @@ class UnitInfo(BaseModel):
         return value
 
 
+@dataclass(eq=False)
 class Ledger:
     """One ledger's typed records, with where each record came from.
 
-    Read from a file, a ledger is held as columns (``evidence.columns``): ``records`` builds each record when asked
-    for; ``column``, ``encoded`` and ``ids`` read a whole field without building records. A ledger can also be made
-    from a list of record dicts (tests, generated data).
+    Read from a file, a ledger is held as columns (``evidence.columns``): ``records`` is then a view that builds each
+    record when asked for, and ``column``, ``encoded`` and ``ids`` read a whole field without building records. A
+    ledger made from (or given) a list of record dicts keeps that list (tests, generated data); so does
+    ``dataclasses.replace(ledger, records=[...])``.
     """
 
-    def __init__(self, name: str, title: str, file: str, id_field: str, records: list[dict[str, Any]] | None = None,
-                 rows: Any = None, sheet: str | None = None, sha256: str = "", columns: dict | None = None):
-        self.name, self.title, self.file, self.id_field = name, title, file, id_field
-        self.sheet, self.sha256 = sheet, sha256
-        self.columns = columns  # field -> EncodedColumn | TextColumn, or None for a list of records
-        self._records = None if columns is not None else (records if records is not None else [])
-        self.rows = rows if rows is not None else []  # 1-based row in the source file
+    name: str
+    title: str
+    file: str  # path relative to the package root
+    id_field: str
+    records: Any = None  # a list of dicts, or evidence.columns.Records over ``columns``
+    rows: Any = None  # 1-based row in the source file, per record
+    sheet: str | None = None
+    sha256: str = ""
+    columns: dict | None = None  # field -> EncodedColumn | TextColumn; None for a list of records
 
-    @property
-    def records(self):
-        if self._records is not None:
-            return self._records
+    def __post_init__(self):
         from evidence.columns import Records
 
-        return Records(self.columns, len(self.rows))
+        if self.rows is None:
+            self.rows = []
+        if self.records is None:
+            self.records = Records(self.columns, len(self.rows)) if self.columns is not None else []
+        elif not isinstance(self.records, Records):
+            self.columns = None
 
-    @records.setter
-    def records(self, value: list[dict[str, Any]]) -> None:
-        self._records, self.columns = value, None
+    def __setattr__(self, key: str, value: Any) -> None:
+        object.__setattr__(self, key, value)
+        if key == "records" and isinstance(value, list):  # a list of records replaces the columns
+            object.__setattr__(self, "columns", None)
 
     def __len__(self) -> int:
-        return len(self.rows) if self.columns is not None else len(self._records)
+        return len(self.rows) if self.columns is not None else len(self.records)
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, {self.file!r}, {len(self)} 条)"
@@ -134,7 +142,7 @@ class Ledger:
     def column(self, name: str) -> list:
         """The field's value in every record (None where empty), in record order."""
         if self.columns is None:
-            return [r.get(name) for r in self._records]
+            return [r.get(name) for r in self.records]
         col = self.columns.get(name)
         return [None] * len(self) if col is None else col.to_list()
 
@@ -164,7 +172,7 @@ class Ledger:
 
     def record_id(self, index: int) -> str:
         if self.columns is None:
-            return str(self._records[index].get(self.id_field, ""))
+            return str(self.records[index].get(self.id_field, ""))
         col = self.columns.get(self.id_field)
         value = None if col is None else col.get(index)
         return "" if value is None else str(value)

@@ -43,7 +43,7 @@ from engine.files import (
 )
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
-from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow
+from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow, np
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -145,6 +145,8 @@ class _CheckedStream:
 
     def __init__(self, fd: int, limit: int):
         self.fd, self.limit = fd, limit
+        self.field_limit = csv.field_size_limit()  # a longer line may hold a longer cell: the csv module's error
+        self.line = 0  # bytes of the current line so far
         self.sha = hashlib.sha256()
         self.size = 0
         self.tail = b""
@@ -178,6 +180,15 @@ class _CheckedStream:
                 self.decoder.decode(chunk)
             except UnicodeDecodeError:
                 raise NotColumnar from None
+        octets = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero((octets == 10) | (octets == 13))  # line ends (\n, \r)
+        if len(ends):
+            longest = max(self.line + int(ends[0]), int(np.diff(ends).max()) - 1 if len(ends) > 1 else 0)
+            self.line = len(chunk) - int(ends[-1]) - 1
+        else:
+            longest = self.line = self.line + len(chunk)
+        if longest > self.field_limit:
+            raise NotColumnar
         self.tail = chunk[-1:]
         return chunk
 
@@ -261,7 +272,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
             first = 2
             for batch in reader:
-                builder.add_batch(batch, first, batch.columns, csv.field_size_limit())
+                builder.add_batch(batch, first, batch.columns)
                 first += batch.num_rows
         except pa.ArrowInvalid:  # a row with more or fewer cells than the header
             raise NotColumnar from None

@@ -48,11 +48,10 @@ def percent_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem
             continue
         test = rules.predicates[cc.population].test
         title = rules.ledgers.ledgers[ledger.name].fields[check.field].title
-        for i, record in enumerate(ledger.records):
-            value = record.get(check.field)
+        for i, value in enumerate(ledger.column(check.field)):  # the record is built only for a cell reading 1
             if value is None or type(value) is WrittenPercent or float(value) != 1 or (ledger.name, i) in seen:
                 continue
-            if test({k: normalise_value(v) for k, v in record.items()}):
+            if test({k: normalise_value(v) for k, v in ledger.records[i].items()}):
                 seen.add((ledger.name, i))
                 out.append(Problem(ledger.file, f"「{title}」填的是 1:按百分比规则读作 100%(指标 {cc.indicator});"
                                    "若指 1%,请填写 1%;若指 100%,建议写成 100%", row=ledger.rows[i], column=title,
@@ -192,8 +191,8 @@ def scope_blank_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Pro
             else:
                 why = f"「{fd.title}」未填写:空白的记录不计入指标 {items} 的检查,属不完整记录,请补填"
             expected = "是 / 否" if fd.type == "bool" else "、".join(fd.values or []) or None
-            for record, row in zip(ledger.records, ledger.rows):
-                if record.get(field) is None:
+            for value, row in zip(ledger.column(field), ledger.rows):  # one column, no record built
+                if value is None:
                     out.append(Problem(ledger.file, why, row=row, column=fd.title, sheet=ledger.sheet, severity="warning",
                                        expected=expected, code="blank_scope"))
     return out
