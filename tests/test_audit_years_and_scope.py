@@ -319,3 +319,26 @@ def test_d5_the_part_year_rule_is_the_editions_one(tmp_path, rules, rule, status
     check = find_check(result, 60, id="training_hours")
     assert [(y.year, y.status) for y in check.years][1] == (2022, status)
     assert check.status == {"pro_rata": "pass", "exempt": "not_applicable", "full": "fail"}[rule]
+
+
+def test_d5_in_post_is_one_notion_the_ledgers_tenure():
+    """Item 60's population and item 55's ratio both say in_post and read the staff ledger's tenure columns; a
+    population in_post on a ledger without tenure is a rule error, not a silent all-year membership."""
+    from engine.evaluate import load_rules
+    from engine.rules.catalog import Catalog
+    from engine.rules.compiler import compile_rules
+    from engine.rules.model import Indicator
+    from evidence.schema import load_ledger_catalog
+
+    rules = load_rules()
+    training = next(c for c in rules.catalog.get(60).checks if c.id == "training_hours")
+    assert training.population.in_post and training.population.ledger == "staff"
+    assert rules.ledgers.ledgers["staff"].tenure is not None
+
+    check = training.model_dump(exclude_defaults=True)
+    check["population"] = {"ledger": "activities", "where": {}, "in_post": True}
+    check["population_key"] = "activity_id"
+    ind = Indicator.model_validate({"no": 1, "category": 1, "title": "t", "text": "t", "lead_units": ["x"], "points": 1,
+                                    "remediation": "r", "checks": [check]})
+    with pytest.raises(Exception, match="tenure"):
+        compile_rules(Catalog(edition=rules.catalog.edition, indicators=[ind], digest="t"), load_ledger_catalog())

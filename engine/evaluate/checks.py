@@ -779,10 +779,10 @@ def _ratio_members(ctx: Context, ledger: Ledger, scope, indices: list[int], year
     return [i for i in indices if years[i] == year]
 
 
-def _active_spans(c, members) -> tuple[list[tuple[dt.date | None, dt.date | None]], int]:
-    """Each member's time in the population (``population_active``: e.g. in post from / to); a span that ends before
-    it starts cannot be used: the member then counts as present all year (and is counted in the message)."""
-    span = c.population_active
+def _active_spans(ctx: Context, c, members) -> tuple[list[tuple[dt.date | None, dt.date | None]], int]:
+    """Each member's time in post (a population scope with ``in_post``: the ledger's ``tenure`` columns); a span that
+    ends before it starts cannot be used: the member then counts as present all year (and is counted in the message)."""
+    span = ctx.rules.ledgers.ledgers[c.population.ledger].tenure if c.population and c.population.in_post else None
     out: list[tuple[dt.date | None, dt.date | None]] = []
     inverted = 0
     for _member, pl, pi in members:
@@ -822,7 +822,7 @@ def check_group_sum(cc: CompiledCheck, ctx: Context) -> CheckResult:
     if not members:
         return _missing(cc, ctx, "没有需要统计的对象")
     years = ctx.period.years if c.per_year else [None]
-    spans, inverted = _active_spans(c, members)
+    spans, inverted = _active_spans(ctx, c, members)
     results: list[YearResult] = []
     failing: list[tuple[str, Ledger | None, int | None, int | None, float, float | None]] = []
     scaled = False

@@ -306,9 +306,10 @@ def compile_rules(catalog: Catalog, ledgers: LedgerCatalog) -> CompiledRules:
                     cc.numerator = b.predicate(ind, check, check.population.ledger, check.population.where)
                     key = check.population_key or check.group_by
                     b.field_ok(ind, check, check.population.ledger, key)
-                    if check.population_active is not None:
-                        for name in (check.population_active.start, check.population_active.end):
-                            b.field_ok(ind, check, check.population.ledger, name)
+                    ld = b.ledgers.ledgers.get(check.population.ledger)
+                    if check.population.in_post and ld is not None and ld.tenure is None:
+                        b.problem(ind, check, f"台账 {check.population.ledger} 没有登记在岗起止字段(tenure),不能按在岗统计",
+                                  "in_post")
             elif kind == "ratio":
                 cc.numerator = b.predicate(ind, check, check.numerator.ledger, check.numerator.where)
                 cc.denominator = b.predicate(ind, check, check.denominator.ledger, check.denominator.where)

@@ -173,20 +173,13 @@ class RatioCheck(CheckBase):
     per_year: bool = False
 
 
-class ActiveSpan(Strict):
-    """Fields of a population ledger giving when a member belongs to it (e.g. 在岗起始日期 / 在岗截止日期); a blank
-    start is "since before the period", a blank end "still in post"."""
-
-    start: str
-    end: str
-
-
 class GroupSumCheck(CheckBase):
     """Sum of ``sum`` per ``group_by`` (and per year) compared with a threshold, for every member of a population.
 
-    ``population_active``: a member counts in a year only for the days it belongs to the population (in post); the
-    year's threshold follows the edition's partial-year rule (``partial_years``) for a member present part of a year,
-    and a member absent all year is not required.
+    A population scope with ``in_post: true`` (its ledger declares ``tenure`` in evidence/ledgers.yaml, as a ratio's
+    in-post scope does): a member counts in a year only for the days it is in post; the year's threshold follows the
+    edition's partial-year rule (``partial_years``) for a member in post part of a year, and a member out of post all
+    year is not required.
     """
 
     kind: Literal["group_sum"]
@@ -200,7 +193,6 @@ class GroupSumCheck(CheckBase):
     year: YearSpec | None = None
     population: LedgerScope | None = None
     population_key: str | None = None
-    population_active: ActiveSpan | None = None
 
 
 class NoIncidentCheck(CheckBase):
