@@ -144,28 +144,21 @@ def check_regular(root: Path | None, path: Path, display: str, scope: str = PACK
     return real, st
 
 
+def _too_large(display: str, limit: int, size: int | None = None) -> InputError:
+    shown = f"({_mb(size)})" if size is not None else ""
+    return InputError(Problem(display, f"文件过大{shown},超过单个文件 {limit // MIB} MB 的上限",
+                              expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
+
+
 def read_bytes(root: Path | None, path: Path, display: str | None = None, *, budget: ReadBudget | None = None,
                limit: int | None = None, scope: str = PACKAGE) -> bytes:
     """A regular file's bytes, read once. ``root`` None means a file named on the command line: a symlink is
     followed (``resolve_named``), the target's type and size are checked; otherwise the file must resolve inside
     ``root`` (named ``scope`` in messages)."""
-    path = Path(path)
     display = display or str(path)
     limit = limit or file_limit()
-    real, st = check_regular(None if root is None else Path(root), path, display, scope)
-    protect(root=root, file=real)
-    if st.st_size > limit:
-        raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
-                                 expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = open_regular(root, path, display, limit, scope)
     try:
-        fd = os.open(real, flags)
-    except (OSError, ValueError) as exc:
-        raise _os_problem(display, exc) from None
-    try:
-        st = os.fstat(fd)  # the file opened is the file checked (not swapped for a FIFO in between)
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(Problem(display, _kind(st.st_mode), code="not_a_file"))
         chunks = []
         size = 0
         while True:
@@ -175,9 +168,7 @@ def read_bytes(root: Path | None, path: Path, display: str | None = None, *, bud
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise InputError(Problem(display, f"文件过大,超过单个文件 {limit // MIB} MB 的上限",
-                                         expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限",
-                                         code="too_large"))
+                raise _too_large(display, limit)
     except OSError as exc:
         raise _os_problem(display, exc) from None
     finally:
@@ -195,8 +186,7 @@ def open_regular(root: Path | None, path: Path, display: str, limit: int | None 
     real, st = check_regular(None if root is None else Path(root), path, display, scope)
     protect(root=root, file=real)
     if st.st_size > limit:
-        raise InputError(Problem(display, f"文件过大({_mb(st.st_size)}),超过单个文件 {limit // MIB} MB 的上限",
-                                 expected="拆分文件,或设置环境变量 SCORECARD_MAX_FILE_MB 提高上限", code="too_large"))
+        raise _too_large(display, limit, st.st_size)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(real, flags)
