@@ -71,11 +71,16 @@ class LedgerDef(BaseModel):
                     raise ValueError(f"tenure 字段 {name} 应为本台账的 date 字段")
         return self
 
+    def tenure_span(self, record: dict) -> tuple:
+        """(start, end) of the person's time in post, as the record holds them; None on an open (blank) side or when
+        the ledger declares no tenure."""
+        if self.tenure is None:
+            return None, None
+        return record.get(self.tenure.start), record.get(self.tenure.end)
+
     def in_post(self, record: dict, day) -> bool:
         """Was the person of ``record`` in post on ``day``? (Blank start or end: open on that side.)"""
-        if self.tenure is None:
-            return True
-        start, end = record.get(self.tenure.start), record.get(self.tenure.end)
+        start, end = self.tenure_span(record)
         return (start is None or start <= day) and (end is None or end >= day)
 
     @cached_property

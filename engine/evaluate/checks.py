@@ -782,14 +782,14 @@ def _ratio_members(ctx: Context, ledger: Ledger, scope, indices: list[int], year
 def _active_spans(ctx: Context, c, members) -> tuple[list[tuple[dt.date | None, dt.date | None]], int]:
     """Each member's time in post (a population scope with ``in_post``: the ledger's ``tenure`` columns); a span that
     ends before it starts cannot be used: the member then counts as present all year (and is counted in the message)."""
-    span = ctx.rules.ledgers.ledgers[c.population.ledger].tenure if c.population and c.population.in_post else None
+    ld = ctx.rules.ledgers.ledgers[c.population.ledger] if c.population and c.population.in_post else None
     out: list[tuple[dt.date | None, dt.date | None]] = []
     inverted = 0
     for _member, pl, pi in members:
-        if span is None or pl is None:
+        if ld is None or pl is None:
             out.append((None, None))
             continue
-        start, end = pl.records[pi].get(span.start), pl.records[pi].get(span.end)
+        start, end = ld.tenure_span(pl.records[pi])
         start, end = (_day(start) if start else None), (_day(end) if end else None)
         if start and end and end < start:
             inverted += 1
