@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from engine.files import (
 )
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
-from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow, np
+from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -134,38 +135,55 @@ def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
                                  code="csv")) from None
 
 
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANK_LINE = re.compile(rb"\n\n|\n\r|\r\r")
+_CONTROL = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20)) + b"\x7f"  # decode_text's control characters
+_BOM = b"\xef\xbb\xbf"
+_HEADER_READ = 1 << 16  # bytes read at a time while looking for the end of the header line
+_BLOCK = 1 << 21  # bytes Arrow parses at a time
+_KEEP = bytes(b for b in range(256) if b not in _CONTROL and b != 0x2C)  # translate(None, _KEEP): control bytes and commas
 
 
 class _CheckedStream:
-    """The file's bytes as Arrow reads them, checked on the way: hashed (SHA-256), valid UTF-8, no control
-    character, no double quote (no quoted cell: every line is one record and every comma a separator, so row k of
-    the reader is line k of the file), no blank line. Anything else stops the columnar read."""
+    """The file's bytes as Arrow reads them, checked on the way: hashed (SHA-256), no control character, no double
+    quote (no quoted cell: every line is one record and every comma a separator, so row k of the reader is line k of
+    the file); the commas are counted (an empty line is the only line Arrow takes with fewer than the header's: the
+    reader compares the count with its rows). Arrow itself checks that every cell is valid UTF-8 and the reader the
+    length of every cell; anything else stops the columnar read (``NotColumnar``)."""
 
     def __init__(self, fd: int, limit: int):
         self.fd, self.limit = fd, limit
-        self.field_limit = csv.field_size_limit()  # a longer line may hold a longer cell: the csv module's error
-        self.line = 0  # bytes of the current line so far
         self.sha = hashlib.sha256()
         self.size = 0
-        self.tail = b""
-        self.decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+        self.commas = 0  # in the bytes read so far
+        self.decoder = None  # while draining: the whole file's UTF-8 is checked here (Arrow reads none of it)
         self.pending = b""  # bytes read ahead (the header line) and not yet handed on
         self.closed = False
+        self.lock = threading.Lock()
+        self.shut_down = False
 
     def _raw(self, n: int) -> bytes:
-        chunk = os.read(self.fd, n)
+        with self.lock:  # Arrow reads ahead on its I/O thread: never after ``shut`` (the descriptor may be reused)
+            if self.shut_down:
+                return b""
+            chunk = os.read(self.fd, n)
+        return self._check(chunk)
+
+    def shut(self) -> None:
+        """No read after this (Arrow's read-ahead may still be running when the reader stops with an error)."""
+        with self.lock:
+            self.shut_down = True
+
+    def _check(self, chunk: bytes) -> bytes:
         if not chunk:
-            try:
-                self.decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise NotColumnar from None
+            if self.decoder is not None:
+                try:
+                    self.decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    raise NotColumnar from None
             return chunk
         if self.size == 0:
             if chunk.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xfe", b"\xfe\xff")):
                 raise NotColumnar
-            if chunk.startswith(b"\xef\xbb\xbf"):
+            if chunk.startswith(_BOM):
                 self.sha.update(chunk[:3])
                 self.size += 3
                 chunk = chunk[3:]
@@ -173,23 +191,18 @@ class _CheckedStream:
                 raise NotColumnar
         self.sha.update(chunk)
         self.size += len(chunk)
-        if self.size > self.limit or b'"' in chunk or _CONTROL_BYTES.search(chunk) or _BLANK_LINE.search(self.tail + chunk):
+        if self.size > self.limit or b'"' in chunk:
             raise NotColumnar
-        if not chunk.isascii():
+        marks = chunk.translate(None, _KEEP)  # the commas and any control byte
+        commas = marks.count(b",")
+        if commas != len(marks):
+            raise NotColumnar
+        self.commas += commas
+        if self.decoder is not None and not chunk.isascii():
             try:
                 self.decoder.decode(chunk)
             except UnicodeDecodeError:
                 raise NotColumnar from None
-        octets = np.frombuffer(chunk, dtype=np.uint8)
-        ends = np.flatnonzero((octets == 10) | (octets == 13))  # line ends (\n, \r)
-        if len(ends):
-            longest = max(self.line + int(ends[0]), int(np.diff(ends).max()) - 1 if len(ends) > 1 else 0)
-            self.line = len(chunk) - int(ends[-1]) - 1
-        else:
-            longest = self.line = self.line + len(chunk)
-        if longest > self.field_limit:
-            raise NotColumnar
-        self.tail = chunk[-1:]
         return chunk
 
     def header(self) -> str:
@@ -199,16 +212,22 @@ class _CheckedStream:
             m = re.search(rb"\r\n|\r|\n", buf)
             if m is not None and (m.group() != b"\r" or m.end() < len(buf)):
                 break
-            chunk = self._raw(1 << 16)
+            chunk = self._raw(_HEADER_READ)
             if not chunk:
                 m = None
                 break
             buf += chunk
-        if m is None:
-            self.pending = b""
-            return buf.decode("utf-8")
-        self.pending = buf[m.end():]
-        return buf[:m.start()].decode("utf-8")
+        line = buf if m is None else buf[:m.start()]
+        self.pending = b"" if m is None else buf[m.end():]
+        while 0 < len(self.pending) < 3 and (chunk := self._raw(_HEADER_READ)):
+            self.pending += chunk
+        if self.pending and _BOM.startswith(self.pending[:3]):  # Arrow would drop a BOM that begins its input
+            raise NotColumnar
+        self.commas -= line.count(b",")  # the commas Arrow reads
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotColumnar from None
 
     # the file protocol Arrow uses
     def read(self, n: int = -1) -> bytes:
@@ -227,6 +246,14 @@ class _CheckedStream:
         self.closed = True
 
     def drain(self) -> None:
+        """Read (check and hash) the rest of a file whose rows are not read: its UTF-8 is checked here."""
+        self.decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+        if self.pending:
+            out, self.pending = self.pending, b""
+            try:
+                self.decoder.decode(out)
+            except UnicodeDecodeError:
+                raise NotColumnar from None
         while self._raw(1 << 24):
             pass
 
@@ -238,7 +265,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
     reader must read (it gives the exact location of any problem); the caller then reads it that way."""
     import pyarrow.csv as pacsv
 
-    pa, _ = arrow()
+    pa, pc = arrow()
 
     limit = file_limit()
     try:
@@ -249,6 +276,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
     except (OSError, InputError):
         raise NotColumnar from None
     try:
+        stream = None
         stream = _CheckedStream(fd, limit)
         line = stream.header()
         header = next(csv.reader([line], strict=True), [])
@@ -260,18 +288,24 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
             stream.drain()
             budget.charge(stream.size, rel)
             return _empty_ledger(ledger_def, rel, None), problems, stream.sha.hexdigest()
+        if len(header) < 2:  # an empty line is a row of one empty cell: only the commas tell them apart
+            raise NotColumnar
         builder = ColumnsBuilder(field_specs(ledger_def, columns, arrow=True), ledger_def.id_field,
                                  ledger_def.fields[ledger_def.id_field].title, rel, None)
         names = [f"c{i}" for i in range(len(header))]
+        field_limit = csv.field_size_limit()  # a longer cell is the csv module's error: the cell-by-cell reader's
         try:
             reader = pacsv.open_csv(
                 stream,
-                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 21, use_threads=False),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
                 parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
             first = 2
             for batch in reader:
+                for col in batch.columns:  # bytes bound the characters
+                    if (pc.max(pc.binary_length(col)).as_py() or 0) > field_limit:
+                        raise NotColumnar
                 builder.add_batch(batch, first, batch.columns)
                 first += batch.num_rows
         except pa.ArrowInvalid:  # a row with more or fewer cells than the header
@@ -281,10 +315,14 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
                 raise NotColumnar from None
             raise
         stream.drain()
+        if stream.commas != (first - 2) * (len(header) - 1):  # an empty line (its row has no comma)
+            raise NotColumnar
         budget.charge(stream.size, rel)
         ledger, found = _finish(builder, ledger_def, rel, None, problems)
         return ledger, found, stream.sha.hexdigest()
     finally:
+        if stream is not None:
+            stream.shut()
         os.close(fd)
 
 

@@ -120,3 +120,142 @@ def test_a_large_ledger_is_held_as_codes_and_text_arrays(tmp_path):
                                  "decision_date": decision.values[decision.codes[5]], "publicity_date": ledger.records[5]["publicity_date"],
                                  "officers": 2, "certificate_shown": True, "legal_review": True}
     assert ledger.ids()[:3] == ["EC-0", "EC-1", "EC-2"]
+
+
+def _run_both(pkg: Path, _body: str):
+    out = []
+    taken = []
+    for columnar in (True, False):
+        original = package_module._csv_columnar
+
+        def spy(root, path, *args, **kwargs):
+            mine = path.name == "enforcement_cases.csv"
+            try:
+                result = original(root, path, *args, **kwargs)
+            except package_module.NotColumnar:
+                taken.extend([False] if mine else [])
+                raise
+            taken.extend([True] if mine else [])
+            return result
+
+        def refuse(*args, **kwargs):
+            raise package_module.NotColumnar
+
+        package_module._csv_columnar = spy if columnar else refuse
+        try:
+            try:
+                loaded = load_package(pkg, strict=False)
+            except InputError as exc:
+                out.append(("error", [vars(p) for p in exc.problems]))
+                continue
+        finally:
+            package_module._csv_columnar = original
+        ledger = loaded.ledgers.get("enforcement_cases")
+        problems = [(p.file, p.message, p.row, p.column, p.value, p.severity, p.code) for p in loaded.problems]
+        out.append((list(ledger.records) if ledger else None, list(ledger.rows) if ledger else None,
+                    ledger.sha256 if ledger else None, problems, loaded.digest))
+    return out[0], out[1], taken
+
+
+# Raw cells, as bytes: plain values, blanks of every kind, and what must send a file back to the cell-by-cell reader
+# (a control byte, a quote, invalid or other-encoded bytes, a cell over the csv module's field size limit).
+GOOD_CELLS = [c.encode() for v in CELLS.values() for c in v] + [
+    b"", b" ", "\u3000".encode(), "\xa0".encode(), "\u2003".encode(), " \t".encode(), "\u3000EC-9\xa0".encode(),
+    "县\u2003局".encode(), "“引号”…".encode(), "\ufeff".encode(), b"\xc2\x85", "\u3000是".encode(), " 2 ".encode(),
+]
+BAD_CELLS = [b"\x01", b"\x7f", b"\x00", b'"', b'a"b', b"\xe4\xb8", b"\xed\xa0\x80", b"\xff", b"\xc0\xaf",
+             "县市场监督管理局".encode("gb18030")]
+LONG_CELLS = ["长".encode() * 33000, b"a" * 131_073]
+ENDINGS = [b"\n", b"\r\n", b"\r"]
+
+
+@st.composite
+def raw_files(draw):
+    width = 8
+    header = draw(st.sampled_from([HEADER.encode()] * 6 + [
+        HEADER.replace("执法类别,", "").encode(),  # a required column missing: the rows are never read, the bytes still
+        HEADER.encode("gb18030"),  # the header in another encoding
+        HEADER.encode() + b",\x01",  # a control byte in the header
+    ]))
+    ending = draw(st.sampled_from(ENDINGS))
+    lines = []
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(["row"] * 40 + ["empty", "short", "long", "commas", "big", "bad"]))
+        if kind == "empty":
+            lines.append(b"")
+        elif kind == "commas":
+            lines.append(b"," * (width - 1))
+        else:
+            cells = [draw(st.sampled_from(GOOD_CELLS)) for _ in range(width)]
+            if kind in ("big", "bad"):
+                cells[draw(st.integers(0, width - 1))] = draw(st.sampled_from(LONG_CELLS if kind == "big" else BAD_CELLS))
+            if kind == "short":
+                cells = cells[:-1]
+            if kind == "long":
+                cells.append(b"x")
+            lines.append(b",".join(cells))
+    body = ending.join([header] + lines)
+    if draw(st.booleans()):
+        body += ending
+    if draw(st.integers(0, 9)) == 0:
+        body += ending  # a trailing empty line
+    if draw(st.integers(0, 4)) == 0:
+        body = b"\xef\xbb\xbf" + body
+    return body
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(body=raw_files(), small_reads=st.booleans())
+def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, body, small_reads):
+    """Whatever the bytes (blank lines, control bytes, quotes, invalid UTF-8 in the middle, GB18030, a BOM, over-long
+    cells), the columnar reader gives exactly what the cell-by-cell reader gives, or hands the file to it. With
+    small reads every check meets its bytes split across reads."""
+    tmp_path = tmp_path_factory.mktemp("bytes")
+    pkg = _package(tmp_path, "")
+    (pkg / "ledgers" / "enforcement_cases.csv").write_bytes(body)
+    sizes = (package_module._HEADER_READ, package_module._BLOCK)
+    if small_reads:
+        package_module._HEADER_READ, package_module._BLOCK = 7, 64
+    try:
+        columnar, cell_by_cell, _ = _run_both(pkg, "")
+    finally:
+        package_module._HEADER_READ, package_module._BLOCK = sizes
+    assert columnar == cell_by_cell
+
+
+@pytest.mark.parametrize("lines, ending, bom, taken", [
+    ([b"EC-1,\xe5\xb1\x80,\xe8\xa1\x8c\xe6\x94\xbf\xe8\xae\xb8\xe5\x8f\xaf,2021-05-11,2021-05-12,2,\xe6\x98\xaf,\xe6\x98\xaf"] * 3,
+     b"\r\n", True, True),  # plain rows, CRLF, a BOM: read by Arrow
+    ([b"EC-1,a,b,2021-05-11,,,,", b",,,,,,,", b" ,\xe3\x80\x80,,,,,,"], b"\n", False, True),  # rows of blank cells: Arrow
+    ([b"EC-1,a,b,2021-05-11,,,,", b"", b"EC-2,a,b,2021-05-11,,,,"], b"\r\n", False, False),  # an empty line
+    ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,a,b,2021-05-11,,,,", b""], b"\n", False, False),  # an empty last line
+    ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,\xe4\xb8,b,2021-05-11,,,,"], b"\n", False, False),  # invalid UTF-8, row 3
+    ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2," + b"a" * 131_073 + b",b,2021-05-11,,,,"], b"\n", False, False),  # over the csv limit
+    ([b"EC-1," + "长".encode() * 33000 + b",b,2021-05-11,,,,"], b"\n", False, True),  # over 32,767 characters: Arrow
+])
+def test_which_files_arrow_reads(tmp_path, lines, ending, bom, taken):
+    """The fast checks send exactly the files that need it to the cell-by-cell reader; both agree either way."""
+    pkg = _package(tmp_path, "")
+    body = (b"\xef\xbb\xbf" if bom else b"") + ending.join([HEADER.encode()] + lines) + ending
+    (pkg / "ledgers" / "enforcement_cases.csv").write_bytes(body)
+    columnar, cell_by_cell, was_taken = _run_both(pkg, "")
+    assert columnar == cell_by_cell
+    assert was_taken == [taken]
+
+
+def test_a_file_handed_back_midway_leaves_the_other_files_hashes_alone(tmp_path):
+    """Arrow reads ahead on its own thread: after the columnar read of one file stops (here at row 40, a quote), no
+    read-ahead may touch the descriptor (reused by the next file opened), so every ledger's SHA-256 stays the file's."""
+    rows = [f"EC-{i},局,行政许可,2021-05-11,2021-05-12,2,是,是" for i in range(60)]
+    rows[40] = 'EC-40,"县,局",行政许可,2021-05-11,2021-05-12,2,是,是'
+    pkg = _package(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    sizes = (package_module._HEADER_READ, package_module._BLOCK)
+    package_module._HEADER_READ, package_module._BLOCK = 7, 64
+    try:
+        for _ in range(30):
+            loaded = load_package(pkg, strict=False)
+            for ledger in loaded.ledgers.values():
+                assert ledger.sha256 == hashlib.sha256((pkg / ledger.file).read_bytes()).hexdigest(), ledger.file
+    finally:
+        package_module._HEADER_READ, package_module._BLOCK = sizes
