@@ -29,3 +29,29 @@ def test_cite_takes_the_smallest_id_then_row_even_with_duplicate_ids(ids, cap, s
     expected = sorted(zip(ids, rows))[:cap]
     assert [(c.id, c.row) for c in citations] == expected
     assert total == len(ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ids=st.lists(st.one_of(st.none(), st.sampled_from(["", "A1", "A10", "A2", "B", "执法-2", "执法-10", "é"])),
+                    min_size=1, max_size=60),
+       cap=st.integers(min_value=1, max_value=12), seed=st.integers(0, 10_000), groups=st.integers(1, 4))
+def test_a_columnar_ledger_cites_in_the_same_order_by_list_or_by_group(ids, cap, seed, groups):
+    """The id column as Arrow text (sorted by Arrow, blank ids as ""), cited from a list of records or from a selection
+    of groups of facts: the same citations as sorting (id, row) in Python."""
+    from engine.evaluate.checks import Selection
+    from evidence.columns import RowNumbers, TextColumn, arrow, np
+
+    pa, _ = arrow()
+    rows = sorted(random.Random(seed).sample(range(2, 10 * len(ids) + 2), len(ids)))  # ascending, with gaps
+    ledger = Ledger(name="enforcement_cases", title="执法决定台账", file="ledgers/enforcement_cases.csv", id_field="case_id",
+                    rows=RowNumbers(rows), columns={"case_id": TextColumn([pa.array(ids, type=pa.string())])})
+    rng = random.Random(seed + 1)
+    group_of = np.array([rng.randrange(groups) for _ in ids], dtype=np.uint32)
+    chosen = np.array([rng.random() < 0.6 for _ in range(groups)], dtype=bool)
+    picked = [i for i in range(len(ids)) if chosen[group_of[i]]]
+    expected = sorted(("" if ids[i] is None else ids[i], rows[i]) for i in picked)[:cap]
+    ctx = _context(cap)
+    by_list, total = ctx.cite(ledger, random.Random(seed + 2).sample(picked, len(picked)))
+    assert [(c.id, c.row) for c in by_list] == expected and total == len(picked)
+    by_group, total = ctx.cite(ledger, Selection(group_of, chosen, None, len(picked)))
+    assert [(c.id, c.row) for c in by_group] == expected and total == len(picked)

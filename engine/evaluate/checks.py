@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import heapq
-import itertools
 import math
 import operator
-from collections import Counter, defaultdict
+from array import array
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from engine.results import STATUS_ZH, CheckResult, Citation, YearResult
 from engine.rules import conditions
 from engine.rules.compiler import CompiledCheck, CompiledRules
 from engine.rules.model import RefValue, YearSpec
+from evidence.columns import TextColumn, arrow, np
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
@@ -121,8 +121,10 @@ class Context:
         key = (kind, ledger.name, name, spec.offset if spec else 0)
         out = self._record_cache.get(key)
         if out is None:
-            once = functools.lru_cache(maxsize=None)(of_value)
-            out = self._record_cache[key] = list(map(once, ledger.column(name)))
+            values, codes = ledger.encoded(name)
+            per_value = np.empty(len(values), dtype=object)
+            per_value[:] = _per_value(values, codes, of_value, None)
+            out = self._record_cache[key] = per_value[codes].tolist()
         return out
 
     def years_of(self, ledger: Ledger, spec: YearSpec | None) -> list[int | None]:
@@ -145,12 +147,6 @@ class Context:
             return None
         return self.years_of(ledger, spec)[index]
 
-    def _period_flags_of(self, ledger: Ledger, spec: YearSpec | None) -> list[bool]:
-        """Is each record inside the creation period? Undated ledgers (staff, villages) always are."""
-        if self._date_field(ledger, spec) is None:
-            return [True] * len(ledger.records)
-        return self._per_record("in", ledger, spec, self._inside_fn(spec))
-
     def _inside_fn(self, spec: YearSpec | None) -> Callable:
         period, offset = self.period, spec.offset if spec else 0
 
@@ -164,10 +160,27 @@ class Context:
 
         return inside
 
+    def _date_flags(self, ledger: Ledger, spec: YearSpec | None, within: bool,
+                    years: set[int | None] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(a flag per distinct value of the date field under ``spec``, the value's code per record): is a record inside
+        the period (if ``within``) and in ``years`` (unless None)? None when every record qualifies that way."""
+        name = self._date_field(ledger, spec)
+        if name is None or (not within and years is None):
+            return None
+        key = ("flags", ledger.name, name, spec.offset if spec else 0, within, None if years is None else frozenset(years))
+        out = self._record_cache.get(key)
+        if out is None:
+            year, inside = self._year_fn(spec), self._inside_fn(spec)
+            values, codes = ledger.encoded(name)
+            flags = _per_value(values, codes, lambda v: (not within or inside(v)) and (years is None or year(v) in years),
+                               False)
+            out = self._record_cache[key] = (np.asarray(flags, dtype=bool), codes)
+        return out
+
     def cells(self, ledger: Ledger, spec: YearSpec | None) -> dict[int, list[tuple[int | None, bool, int]]]:
         """Each distinct fact of ``ledger`` split by the records' year under ``spec`` and whether they fall inside
-        the creation period: fact -> [(year, inside, record count)]. One counting pass over the ledger per date
-        field (distinct fact x date value), then years and period membership per distinct date; shared by every
+        the creation period: fact -> [(year, inside, record count)]. One vectorised counting pass over the ledger per
+        date field (distinct fact x date value), then years and period membership per distinct date; shared by every
         check that reads the ledger (checks then weigh groups, not records)."""
         name = self._date_field(ledger, spec)
         key = ("cells", ledger.name, name, spec.offset if spec else 0)
@@ -176,42 +189,59 @@ class Context:
             facts = self.facts.by_ledger.get(ledger.name)
             out = {}
             if facts is not None and name is None:  # undated ledger: every record inside, no year
-                out = {g: [(None, True, n)] for g, n in sorted(Counter(facts.group_of).items())}
+                counts = np.bincount(numbers(facts.group_of), minlength=len(facts.distinct))
+                out = {g: [(None, True, int(counts[g]))] for g in np.flatnonzero(counts).tolist()}
             elif facts is not None:
-                pairs = Counter(zip(facts.group_of, ledger.column(name)))  # the date field as a column
+                values, codes = ledger.encoded(name)  # the date field as codes of its distinct values
+                width = max(len(values), 1)
+                pair = numbers(facts.group_of).astype(np.int64) * width + codes
+                if len(facts.distinct) * width <= max(4 * len(pair), 1 << 16):
+                    counts = np.bincount(pair, minlength=len(facts.distinct) * width)
+                    found = np.flatnonzero(counts)
+                    counts = counts[found]
+                else:
+                    found, counts = np.unique(pair, return_counts=True)
+                del pair
                 year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
                 inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
                 weights: dict[tuple, int] = defaultdict(int)
-                for (g, value), n in pairs.items():
+                for k, n in zip(found.tolist(), counts.tolist()):
+                    g, code = divmod(k, width)
+                    value = values[code]
                     weights[(g, year(value), inside(value))] += n
-                for (g, y, flag), n in sorted(weights.items(), key=lambda kv: kv[0][0]):
+                for (g, y, flag), n in weights.items():  # ascending fact (the pairs were counted in that order)
                     out.setdefault(g, []).append((y, flag, n))
             self._record_cache[key] = out
         return out
 
+    def select(self, ledger: Ledger, spec: YearSpec | None, groups, within: bool,
+               years: set[int | None] | None) -> Selection:
+        """The records of the distinct facts ``groups``, inside the period if ``within``, and in ``years`` (under
+        ``spec``) unless None: counted from ``cells``, listed only as far as citations need (``cite``)."""
+        facts = self.facts.by_ledger.get(ledger.name) if self.facts is not None else None
+        groups = sorted(set(groups))
+        if facts is None or not groups:
+            return Selection.none()
+        cells = self.cells(ledger, spec)
+        total = sum(n for g in groups for y, inside, n in cells.get(g, ())
+                    if (inside or not within) and (years is None or y in years))
+        chosen = np.zeros(len(facts.distinct), dtype=bool)
+        chosen[groups] = True
+        return Selection(numbers(facts.group_of), chosen, self._date_flags(ledger, spec, within, years), total)
+
     def in_cells(self, ledger: Ledger, spec: YearSpec | None, groups: list[int], within: bool,
                  years: set[int | None] | None) -> list[int]:
         """Record indices (ascending) of the distinct facts ``groups``, inside the period if ``within``, and in
-        ``years`` (under ``spec``) unless None: the records of failing groups, listed to be cited."""
-        facts = self.facts.by_ledger.get(ledger.name)
-        if facts is None or not groups:
-            return []
-        indices = facts.records_of(groups)
-        name = self._date_field(ledger, spec)
-        if name is None:  # undated: inside, no year
-            return indices if years is None or None in years else []
-        if not within and years is None:
-            return indices
-        year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
-        inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
-        values = ledger.column(name)
-        return [i for i in indices if (not within or inside(values[i])) and (years is None or year(values[i]) in years)]
+        ``years`` (under ``spec``) unless None."""
+        return self.select(ledger, spec, groups, within, years).indices()
 
     def scoped(self, ledger: Ledger, indices: list[int], spec: YearSpec | None, within: bool = True) -> list[int]:
-        if not within:
+        flags = self._date_flags(ledger, spec, within, None)
+        if flags is None:
             return list(indices)
-        flags = self._period_flags_of(ledger, spec)
-        return list(itertools.compress(indices, map(flags.__getitem__, indices)))
+        per_value, codes = flags
+        indices = np.asarray(indices, dtype=np.int64)
+        return indices[per_value[codes[indices]]].tolist()
 
     def threshold(self, value: float | RefValue, year: int | None) -> tuple[float | None, str]:
         if not isinstance(value, RefValue):
@@ -251,28 +281,118 @@ class Context:
                 parts.append(f"{n} 条记录的「{defs[name].title}」未填写,{how}(不完整记录,见警告)")
         return ";".join(parts) or None
 
-    def ids(self, ledger: Ledger) -> list[str]:
-        key = ("id", ledger.name)
+    def order(self, ledger: Ledger) -> np.ndarray:
+        """Record indices sorted by (record id, row), kept per ledger: citations are taken in this order, whatever
+        the file order. A text id column is sorted by Arrow (stable, by UTF-8 bytes: the order of Python strings),
+        its rows ascending in the file; otherwise the ids are sorted here."""
+        key = ("order", ledger.name)
         out = self._record_cache.get(key)
         if out is None:
-            out = self._record_cache[key] = ledger.ids()
+            n = len(ledger)
+            rows = numbers(ledger.rows)
+            col = ledger.columns.get(ledger.id_field) if ledger.columns is not None else None
+            if isinstance(col, TextColumn) and n and bool(np.all(rows[1:] > rows[:-1])):
+                pa, pc = arrow()
+                ids = pc.fill_null(col.array, "") if col.array.null_count else col.array
+                out = pc.sort_indices(ids).to_numpy()  # stable: equal ids stay in row order
+            else:
+                ids = ledger.ids()
+                out = np.asarray(sorted(range(n), key=lambda i: (ids[i], rows[i])), dtype=np.int64)
+            out = self._record_cache[key] = out.astype(np.uint32 if n < 1 << 32 else np.int64)
+        return out
+
+    def _position(self, ledger: Ledger) -> np.ndarray:
+        """Each record's place in ``order``."""
+        key = ("position", ledger.name)
+        out = self._record_cache.get(key)
+        if out is None:
+            order = self.order(ledger)
+            out = np.empty(len(order), dtype=order.dtype)
+            out[order] = np.arange(len(order), dtype=order.dtype)
+            self._record_cache[key] = out
         return out
 
     def cite(self, ledger: Ledger, indices, note: Callable[[int], str | None] | None = None) -> tuple[list[Citation], int]:
-        """The first ``max_citations`` records by (record id, row) — an order that does not depend on file order."""
-        indices = list(indices)
-        ids, rows = self.ids(ledger), ledger.rows
+        """The first ``max_citations`` records by (record id, row) — an order that does not depend on file order.
+        ``indices``: record indices, or a ``Selection`` (counted, listed only up to the cut)."""
         n = self.max_citations
-        first = heapq.nsmallest(n + 1, indices, key=ids.__getitem__)
-        if len(first) > n and ids[first[n - 1]] == ids[first[n]]:  # duplicate ids across the cut: rows decide
-            first = heapq.nsmallest(n, indices, key=lambda i: (ids[i], rows[i]))
-        order = sorted(first[:n], key=lambda i: (ids[i], rows[i]))
+        if isinstance(indices, Selection):
+            total = indices.total
+            first = indices.first(self.order(ledger), n).tolist() if total else []
+        else:
+            indices = np.asarray(indices if isinstance(indices, (list, np.ndarray)) else list(indices), dtype=np.int64)
+            total = len(indices)
+            first = []
+            if total:
+                place = self._position(ledger)[indices]
+                if total > n:
+                    place = np.partition(place, n - 1)[:n]
+                place.sort()
+                first = self.order(ledger)[place].tolist()
         out = [
             Citation(ledger=ledger.name, file=ledger.file, row=ledger.rows[i], id=ledger.record_id(i), sheet=ledger.sheet,
                      note=note(i) if note else None)
-            for i in order
+            for i in first
         ]
-        return out, len(indices)
+        return out, total
+
+
+@dataclass
+class Selection:
+    """Records of one ledger chosen by their distinct fact (``chosen``: a flag per fact) and, optionally, by their
+    date value (``dates``: a flag per distinct value, and the value's code per record), with their number
+    (``total``, counted per group of facts): a citation lists only the first few in (id, row) order."""
+
+    group_of: np.ndarray
+    chosen: np.ndarray
+    dates: tuple[np.ndarray, np.ndarray] | None
+    total: int
+
+    @staticmethod
+    def none() -> Selection:
+        return Selection(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool), None, 0)
+
+    def mask(self, indices: np.ndarray) -> np.ndarray:
+        out = self.chosen[self.group_of[indices]]
+        if self.dates is not None:
+            flags, codes = self.dates
+            out &= flags[codes[indices]]
+        return out
+
+    def first(self, order: np.ndarray, n: int) -> np.ndarray:
+        """The first ``n`` chosen records of ``order``: read in growing slices, so a large selection stops early."""
+        found: list[np.ndarray] = []
+        count, start, step = 0, 0, max(8 * n, 1024)
+        while count < n and start < len(order):
+            part = order[start:start + step]
+            hit = part[self.mask(part)]
+            found.append(hit)
+            count += len(hit)
+            start += step
+            step *= 4
+        return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
+
+    def indices(self) -> list[int]:
+        """Every chosen record index, ascending."""
+        if not self.total:
+            return []
+        return np.flatnonzero(self.mask(np.arange(len(self.group_of)))).tolist()
+
+
+def numbers(seq) -> np.ndarray:
+    """Integers as a numpy array: a view of an ``array`` (record rows, facts' group_of), else a copy."""
+    raw = getattr(seq, "_a", seq)  # evidence.columns.RowNumbers keeps an array('I')
+    if isinstance(raw, np.ndarray):
+        return raw
+    if isinstance(raw, array):
+        return np.frombuffer(raw, dtype=np.dtype(raw.typecode)) if len(raw) else np.zeros(0, dtype=np.int64)
+    return np.asarray(list(seq), dtype=np.int64)
+
+
+def _per_value(values: list, codes: np.ndarray, fn: Callable, default) -> list:
+    """``fn`` of each distinct value some record holds (``default`` for values no record holds)."""
+    held = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), dtype=np.int64)
+    return [fn(v) if held[k] else default for k, v in enumerate(values)]
 
 
 def _day(value) -> dt.date:
@@ -413,8 +533,8 @@ def check_rate(cc: CompiledCheck, ctx: Context) -> CheckResult:
     cited_groups = sorted({g for g, year, _ in population if (g in good) == bad_state
                            and (year if c.per_year else None) in cited_years})
     note = _deadline_note(cc, ctx, ledger) if deadline else _field_note(ctx, ledger, c)
-    evidence, total = ctx.cite(ledger, ctx.in_cells(ledger, c.year, cited_groups, c.within_period,
-                                                    cited_years if c.per_year else None), note)
+    evidence, total = ctx.cite(ledger, ctx.select(ledger, c.year, cited_groups, c.within_period,
+                                                  cited_years if c.per_year else None), note)
     if deadline:
         limit_text = f"{OP_ZH[c.op]} {num(c.limit)} {UNIT_ZH[c.unit]}"
         suffix = f",按时率 {OP_ZH[target_op]} {pct(c.required_rate)}" if c.required_rate < 1 else ""
@@ -916,7 +1036,8 @@ def check_review(cc: CompiledCheck, ctx: Context) -> CheckResult:
         ledger = ctx.ledger(ctx.rules.predicates[pred].ledger)
         if ledger is None:
             continue
-        found, n = ctx.cite(ledger, ctx.scoped(ledger, ctx.matched(pred), None), lambda i, lg=ledger: _describe(lg, i))
+        chosen = ctx.select(ledger, None, ctx.matches.get(pred, ()), True, None)  # matched and inside the period
+        found, n = ctx.cite(ledger, chosen, lambda i, lg=ledger: _describe(lg, i))
         evidence.extend(found)
         total += n
     return _result(cc, "needs_review", actual=f"已收集 {total} 条相关材料", required="评估人员核查判定", message=cc.check.prompt,

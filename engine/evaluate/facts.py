@@ -20,7 +20,7 @@ from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import month_day_field, month_day_value, normalise_value
-from evidence.columns import RowNumbers, np
+from evidence.columns import RowNumbers, arrow, np
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
@@ -75,14 +75,8 @@ def build_facts(rules: CompiledRules, package: EvidencePackage, calendar: WorkCa
         ledger = package.ledgers.get(ledger_name)
         if ledger is None:
             continue
-        derived = list(rules.derived_by_ledger.get(ledger_name, []))
-        while True:
-            try:
-                out[ledger_name] = _ledger_facts(rules, ledger_name, ledger, derived, calendar)
-                break
-            except _DerivedFailed as failed:  # e.g. a date beyond the holiday calendar: that measure is left out
-                errors[failed.derived.name] = failed.message
-                derived.remove(failed.derived)
+        out[ledger_name] = _ledger_facts(rules, ledger_name, ledger, rules.derived_by_ledger.get(ledger_name, []),
+                                         calendar, errors)
     return FactSet(out, errors, calendar)
 
 
@@ -91,66 +85,136 @@ class _DerivedFailed(Exception):
         self.derived, self.message = derived, message
 
 
-def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derived: list[Derived],
-                  calendar: WorkCalendar) -> LedgerFacts:
-    """Facts from the ledger's columns: records that agree on every input share a key (a tuple of the inputs'
-    column codes, computed vectorised); each distinct key's fact is built once, from one of its records."""
-    fields = rules.fields_by_ledger.get(ledger_name, [])
-    flags = [(name, blank_flag(name)) for name in rules.blank_flags(ledger_name)]  # blank scope cells: in scope
-    month_days = [(name, month_day_field(name)) for name in rules.month_days.get(ledger_name, [])]
-    code = rules.ledger_code(ledger_name)
-    # Everything a fact depends on: the fields read by the rules and the inputs of each derived measure.
-    inputs = list(dict.fromkeys(list(fields) + [name for name, _ in flags] + [name for name, _ in month_days]
-                                + [x for d in derived for x in _derived_inputs(d)]))
-    n = len(ledger)
-    columns = [ledger.encoded(name) for name in inputs]
-    key = np.zeros(n, dtype=np.int64)
-    radix = 1
-    for values, codes in columns:  # mixed radix while it fits in 63 bits, then re-numbered densely
-        if radix * max(len(values), 1) >= 1 << 62:
-            _, key = np.unique(key, return_inverse=True)
-            radix = int(key.max()) + 1 if n else 1
-        key = key * max(len(values), 1) + codes
-        radix *= max(len(values), 1)
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # distinct inputs in order of first appearance
-    by_fact: dict[tuple, int] = {}
-    distinct: list[dict] = []
-    group_of_key = np.empty(len(order), dtype=np.int64)
-    for k in order:
-        row = int(first[k])
+@dataclass
+class _Feature:
+    """One fact field of every record: its distinct values (None: left out of the fact) and a code per record,
+    ``values[mapping[codes[i]]]`` being record i's value."""
+
+    name: str
+    values: list
+    mapping: np.ndarray  # input code -> value index
+    codes: np.ndarray  # input code per record
+
+    def at(self, rows: np.ndarray) -> list:
+        return [self.values[k] for k in self.mapping[self.codes[rows]].tolist()]
+
+
+def _feature(name: str, values: list, codes: np.ndarray, fn) -> _Feature:
+    """``fn`` of each distinct input value some record holds, values that are the same fact value (same type and
+    value: True is not 1) sharing one index."""
+    held = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), dtype=np.int64)
+    index: dict = {}
+    out: list = []
+    mapping = np.zeros(max(len(values), 1), dtype=np.int64)
+    for k in np.flatnonzero(held).tolist():
+        value = fn(values[k])
+        key = (type(value), value)
+        try:
+            found = index.get(key)
+        except TypeError:  # unhashable: its own index
+            found, key = None, None
+        if found is None:
+            found = len(out)
+            out.append(value)
+            if key is not None:
+                index[key] = found
+        mapping[k] = found
+    return _Feature(name, out, mapping, codes)
+
+
+def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each record's key among the distinct keys, numbered in order of first appearance; the record where
+    each distinct key first appears). Arrow's hash-based dictionary encoding: no sort of the whole column."""
+    pa, pc = arrow()
+    if not len(key):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    inverse = pc.dictionary_encode(pa.array(key)).indices.to_numpy()  # numbered in order of first appearance
+    seen = np.maximum.accumulate(inverse)
+    first = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
+    return inverse, first
+
+
+def _measure_feature(d: Derived, encoded, calendar: WorkCalendar) -> _Feature:
+    """A derived measure per record, computed once per distinct pair of inputs (start, end)."""
+    start_name, end_name = _derived_inputs(d)
+    start_values, start_codes = encoded(start_name)
+    end_values, end_codes = encoded(end_name)
+    pair = start_codes.astype(np.int64) * max(len(end_values), 1) + end_codes
+    inverse, first = _first_seen(pair)
+    del pair
+    measures = []
+    for s, e in zip(start_codes[first].tolist(), end_codes[first].tolist()):  # in order of first appearance
         record = {}
-        for name, (values, codes) in zip(inputs, columns):
-            value = values[codes[row]]
+        for name, value in ((start_name, start_values[s]), (end_name, end_values[e])):
             if value is not None:
                 record[name] = value
+        try:
+            measures.append(measure(d, record, calendar))
+        except CalendarError as exc:
+            raise _DerivedFailed(d, str(exc)) from None
+    return _feature(d.name, measures, inverse, lambda v: v)
+
+
+def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derived: list[Derived],
+                  calendar: WorkCalendar, errors: dict[str, str]) -> LedgerFacts:
+    """Facts from the ledger's columns. Each fact field is computed once per distinct input value (a derived measure
+    once per distinct pair of inputs) and coded per record; records that agree on every fact field share a key (the
+    fields' codes, combined vectorised); each distinct key's fact is built once. A derived measure that cannot be
+    computed (e.g. a date beyond the holiday calendar) is left out, its message kept in ``errors``."""
+    fields = rules.fields_by_ledger.get(ledger_name, [])
+    code = rules.ledger_code(ledger_name)
+    cache: dict[str, tuple[list, np.ndarray]] = {}
+
+    def encoded(name: str) -> tuple[list, np.ndarray]:
+        if name not in cache:
+            cache[name] = ledger.encoded(name)
+        return cache[name]
+
+    features = [_feature(name, *encoded(name), lambda v: None if v is None else normalise_value(v)) for name in fields]
+    features += [_feature(blank_flag(name), *encoded(name), lambda v: True if v is None else None)
+                 for name in rules.blank_flags(ledger_name)]  # blank scope cells: in scope
+    features += [_feature(month_day_field(name), *encoded(name), month_day_value)
+                 for name in rules.month_days.get(ledger_name, [])]
+    for d in derived:
+        try:
+            features.append(_measure_feature(d, encoded, calendar))
+        except _DerivedFailed as failed:  # that measure is left out; the other facts stand
+            errors[failed.derived.name] = failed.message
+    n = len(ledger)
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for f in features:  # mixed radix while it fits in 63 bits, then re-numbered densely
+        width = len(f.values)
+        if width <= 1:
+            continue
+        if radix * width >= 1 << 62:
+            key, _ = _first_seen(key)
+            key = key.astype(np.int64)
+            radix = int(key.max()) + 1 if n else 1
+        key *= width
+        key += f.mapping[f.codes]
+        radix *= width
+    inverse, first = _first_seen(key)
+    del key
+    columns = [(f.name, f.at(first)) for f in features]
+    by_fact: dict[tuple, int] = {}
+    distinct: list[dict] = []
+    group_of_key = np.empty(len(first), dtype=np.int64)
+    for k in range(len(first)):  # distinct keys in order of first appearance
         fact = {"_l": code}
-        for name in fields:
-            value = record.get(name)
+        for name, values in columns:
+            value = values[k]
             if value is not None:
-                fact[name] = normalise_value(value)
-        for name, flag in flags:
-            if record.get(name) is None:
-                fact[flag] = True
-        for name, md in month_days:
-            value = month_day_value(record.get(name))
-            if value is not None:
-                fact[md] = value
-        for d in derived:
-            try:
-                value = measure(d, record, calendar)
-            except CalendarError as exc:
-                raise _DerivedFailed(d, str(exc)) from None
-            if value is not None:
-                fact[d.name] = value
+                fact[name] = value
         identity = tuple((name, type(value), value) for name, value in fact.items())  # True is not 1
         group = by_fact.get(identity)
         if group is None:
             group = by_fact[identity] = len(distinct)
             distinct.append(fact)
         group_of_key[k] = group
-    groups = group_of_key[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int64)
-    by_group = np.argsort(groups, kind="stable")
+    groups = group_of_key[inverse] if n else np.zeros(0, dtype=np.int64)
+    groups = groups.astype(np.uint16 if len(distinct) <= 0xFFFF else np.uint32)
+    by_group = np.argsort(groups, kind="stable")  # a radix sort for up to 65,536 facts
     bounds = np.searchsorted(groups[by_group], np.arange(len(distinct) + 1))
     by_group = by_group.astype(np.uint32)
     members = [RowNumbers(array("I", by_group[bounds[g]:bounds[g + 1]].tobytes())) for g in range(len(distinct))]

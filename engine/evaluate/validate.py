@@ -93,10 +93,10 @@ def code_problems(pkg: EvidencePackage, rules: CompiledRules) -> list[Problem]:
         known = set(codes)
         fd = rules.ledgers.ledgers[name].fields[field]
         memo: dict[str, list[str]] = {}
-        for value, row in zip(ledger.column(field), ledger.rows):
-            if value is None or str(value) in known:
-                continue
-            value = str(value)
+        values, at = ledger.encoded(field)  # each distinct value tested once; rows listed only for unknown ones
+        unknown = [k for k, v in enumerate(values) if v is not None and str(v) not in known]
+        for i in _records_with(at, unknown):
+            value, row = str(values[at[i]]), ledger.rows[i]
             if value not in memo:
                 memo[value] = suggest_code(name, field, value, codes)
             near = memo[value]
@@ -191,8 +191,19 @@ def scope_blank_warnings(pkg: EvidencePackage, rules: CompiledRules) -> list[Pro
             else:
                 why = f"「{fd.title}」未填写:空白的记录不计入指标 {items} 的检查,属不完整记录,请补填"
             expected = "是 / 否" if fd.type == "bool" else "、".join(fd.values or []) or None
-            for value, row in zip(ledger.column(field), ledger.rows):  # one column, no record built
-                if value is None:
-                    out.append(Problem(ledger.file, why, row=row, column=fd.title, sheet=ledger.sheet, severity="warning",
-                                       expected=expected, code="blank_scope"))
+            values, codes = ledger.encoded(field)  # one column as codes, no record built
+            for i in _records_with(codes, [k for k, v in enumerate(values) if v is None]):
+                out.append(Problem(ledger.file, why, row=ledger.rows[i], column=fd.title, sheet=ledger.sheet,
+                                   severity="warning", expected=expected, code="blank_scope"))
     return out
+
+
+def _records_with(codes, wanted: list[int]) -> list[int]:
+    """Indices (ascending) of the records whose value code is one of ``wanted``."""
+    import numpy as np
+
+    if not wanted:
+        return []
+    flags = np.zeros(int(codes.max()) + 1 if len(codes) else 1, dtype=bool)
+    flags[[k for k in wanted if k < len(flags)]] = True
+    return np.flatnonzero(flags[codes]).tolist()
