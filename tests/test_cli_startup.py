@@ -4,6 +4,8 @@
   a fresh interpreter via ``sys.modules``), so this test fails if such an import creeps back;
 - ``scorecard score`` (a one-unit run with the HTML report) does not import the workbook, document, database,
   web or dataframe libraries;
+- a command runs with the cyclic garbage collector on (paused only while the command's modules are imported, which
+  are then frozen), and OpenBLAS is held to one thread unless the user chose otherwise;
 - the static command table of ``scorecard --help`` equals the commands themselves: every command is listed, with
   the short help it would show if imported, and the listing is the same as click's own for the imported commands.
 (Timings are printed by ``bench/run`` (W1, ``--help`` vs ``python -c pass``), not asserted here.)
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import subprocess
 import sys
@@ -66,6 +69,38 @@ def test_score_imports_only_what_scoring_needs(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "jinja2" in imported and "engine.evaluate.pipeline" in imported
     assert _offending(imported, NOT_FOR_SCORE) == []
+
+
+def test_command_runs_with_the_collector_on_after_a_frozen_start_up(tmp_path):
+    out = tmp_path / "r.html"
+    probe = ("import gc, json, os\n"
+             "import evidence.package as package\n"
+             "seen = {}\n"
+             "real = package.load_package\n"
+             "def load_package(*args, **kwargs):\n"
+             "    seen['enabled'], seen['frozen'] = gc.isenabled(), gc.get_freeze_count()\n"
+             "    return real(*args, **kwargs)\n"
+             "package.load_package = load_package\n"
+             "from engine.cli import main\n"
+             f"try:\n    main(['score', 'examples/weak-town', '-o', {str(out)!r}])\n"
+             "except SystemExit as exc:\n    assert exc.code in (0, 3), exc.code\n"
+             "import numpy\n"
+             "print(json.dumps([seen, gc.isenabled(), os.environ['OPENBLAS_NUM_THREADS']]))\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    seen, enabled_after, blas = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["enabled"] and enabled_after  # scoring (and whatever follows) runs with the collector on
+    assert seen["frozen"] > 10_000  # the imports' objects were frozen out of the collections
+    assert blas == "1"
+    # a user's own setting is kept; --help alone leaves the collector on too
+    probe = ("import gc, os\nfrom engine.cli import main\n"
+             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(gc.isenabled(), os.environ['OPENBLAS_NUM_THREADS'])\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**env, "OPENBLAS_NUM_THREADS": "4"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-2:] == ["True", "4"]
 
 
 def _top_level_commands() -> dict[str, tuple[str, str]]:
