@@ -14,6 +14,7 @@ ranking files whatever the number of workers or the order in which units finish.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import multiprocessing as mp
@@ -151,15 +152,32 @@ def score_unit(package: Path, key: str, rules, backend, out_dir: Path, review_di
     }
 
 
+def _warm_up() -> None:
+    """Import what scoring a unit imports on first use (the columnar reader's pyarrow, the report template), so it
+    is part of the worker's frozen start-up rather than of its first unit."""
+    from engine.output.render import environment
+    from engine.review import finalize  # noqa: F401
+    from evidence.columns import arrow
+
+    arrow()
+    environment().get_template("report.md.j2")
+
+
 def _remove_reports(units: Path, key: str) -> None:
     for suffix in (".json", ".md"):
         (units / f"{key}{suffix}").unlink(missing_ok=True)
 
 
 def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str, options: dict | None = None) -> None:
-    """Worker loop: load rules once, then score (index, key, path) tasks until told to stop (None)."""
+    """Worker loop: load rules once, then score (index, key, path) tasks until told to stop (None).
+
+    Start-up (the rules and the modules every unit needs) runs with the cyclic collector paused and is then frozen
+    (``gc.freeze``), so the collections while scoring units walk only the units' objects, not the rules and modules
+    again and again."""
     init_error = None
     rules = backend = None
+    paused = gc.isenabled()
+    gc.disable()
     try:
         from engine.evaluate.backends import get_backend
         from engine.evaluate.pipeline import load_rules
@@ -171,6 +189,14 @@ def _worker_main(conn, rules_dir: str, backend_name: str, out_dir: str, options:
         init_error = "规则有误:" + exc.problems[0].format()
     except Exception as exc:
         init_error = f"工作进程初始化失败:{type(exc).__name__}: {exc}"
+    try:
+        _warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: the first unit imports (and reports) it again
+        pass
+    finally:
+        if paused:
+            gc.freeze()
+            gc.enable()
     while True:
         try:
             task = conn.recv()
@@ -230,10 +256,10 @@ def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, back
         workers.append(w)
         return w
 
-    def retire(w: _Worker, kill: bool = False) -> None:
+    def retire(w: _Worker, kill: bool = False, told: bool = False) -> None:
         if kill and w.proc.is_alive():
             w.proc.kill()
-        else:
+        elif not told:
             try:
                 w.conn.send(None)
             except OSError:
@@ -293,8 +319,14 @@ def run_pool(tasks: list[tuple[str, Path]], out_dir: Path, rules_dir: Path, back
                     if pending:
                         spawn()
     finally:
+        idle = {id(w): w for w in workers if not w.task}
+        for w in idle.values():  # all told first, so they shut down side by side rather than one after the other
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
         for w in list(workers):
-            retire(w, kill=bool(w.task))
+            retire(w, kill=bool(w.task), told=id(w) in idle)
     return rows  # type: ignore[return-value]
 
 
