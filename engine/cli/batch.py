@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -64,37 +65,46 @@ def batch_cmd(dirs: tuple[Path, ...], out_dir: Path, jobs: int, timeout: float |
     """
     if to_store and (review_dir is not None or waivers_dir is not None):
         raise click.UsageError("--store 不与 --review/--waivers 同用:入库后用 scorecard review import 追加核查结论")
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
+    bar = None  # --no-progress: no bar, and rich only imported to print a failed unit's line
+    if progress is not False:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-    console = Console(stderr=True)
-    show = console.is_terminal if progress is None else progress
-    bar = Progress(TextColumn("[bold]评分中"), BarColumn(), MofNCompleteColumn(), TextColumn("已用"), TimeElapsedColumn(),
-                   TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.fields[failed]}"), console=console,
-                   disable=not show)
-    state = {"task": None, "failed": 0}
+        console = Console(stderr=True)
+        show = console.is_terminal if progress is None else progress
+        bar = Progress(TextColumn("[bold]评分中"), BarColumn(), MofNCompleteColumn(), TextColumn("已用"),
+                       TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.fields[failed]}"),
+                       console=console, disable=not show)
+    state = {"task": None, "failed": 0, "console": bar.console if bar is not None else None}
 
     def on_start(n: int) -> None:
-        state["task"] = bar.add_task("batch", total=n, failed="")
+        if bar is not None:
+            state["task"] = bar.add_task("batch", total=n, failed="")
 
     def on_done(row: dict) -> None:
         if not row["ok"]:
+            from rich.text import Text
+
+            if state["console"] is None:
+                from rich.console import Console
+
+                state["console"] = Console(stderr=True)
             state["failed"] += 1
             # evidence text is never rich markup: "[/red]" in a cell must not end the batch; controls are escaped
             line = Text("失败 ", style="red")
             line.append(f"{visible(row['key'])}:{visible(row['error'])}")
-            bar.console.print(line, highlight=False)
-        bar.update(state["task"], advance=1, failed=f"失败 {state['failed']}" if state["failed"] else "")
+            state["console"].print(line, highlight=False)
+        if bar is not None:
+            bar.update(state["task"], advance=1, failed=f"失败 {state['failed']}" if state["failed"] else "")
 
-    with bar:
+    with bar if bar is not None else contextlib.nullcontext():
         result = run_batch(list(dirs), out_dir, rules_dir, backend, jobs, timeout, max_tasks_per_worker, on_start, on_done,
                            profile=profile, review_dir=review_dir, waivers_dir=waivers_dir,
                            as_of=as_of.date() if as_of else None, rank_by=rank_by)
