@@ -75,8 +75,9 @@ def test_a_large_ledger_collapses_to_few_distinct_facts(rules, synthetic):
     n = len(synthetic.ledgers["enforcement_cases"].records)
     assert len(enforcement) == n > 2500
     assert len(enforcement.distinct) < n / 3  # case numbers and agency names are not read by any rule
-    for g, members in enumerate(enforcement.members):
+    for g, members in enumerate(enforcement.member_lists()):
         assert members == sorted(members) and all(enforcement.group_of[i] == g for i in members)
+        assert enforcement.records_of([g]) == list(members)
     assert sorted(i for m in enforcement.members for i in m) == list(range(n))
 
 

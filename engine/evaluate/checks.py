@@ -194,7 +194,9 @@ class Context:
             elif facts is not None:
                 values, codes = ledger.encoded(name)  # the date field as codes of its distinct values
                 width = max(len(values), 1)
-                pair = numbers(facts.group_of).astype(np.int64) * width + codes
+                pair = numbers(facts.group_of).astype(np.int32 if len(facts.distinct) * width < 1 << 31 else np.int64)
+                pair *= width
+                pair += codes
                 if len(facts.distinct) * width <= max(4 * len(pair), 1 << 16):
                     counts = np.bincount(pair, minlength=len(facts.distinct) * width)
                     found = np.flatnonzero(counts)

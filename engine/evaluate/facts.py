@@ -35,18 +35,27 @@ class LedgerFacts:
     """
 
     distinct: list[dict]  # distinct facts, in order of first appearance
-    group_of: Sequence[int]  # record index -> index of its distinct fact (4 bytes a record)
-    members: list[Sequence[int]]  # distinct fact -> its record indices, ascending
+    group_of: Sequence[int]  # record index -> index of its distinct fact (numpy: 2 bytes a record up to 65,536 facts)
+    members: list[Sequence[int]] | None = None  # distinct fact -> its record indices, ascending (``member_lists``)
 
     def __len__(self) -> int:
         return len(self.group_of)
 
+    def member_lists(self) -> list[Sequence[int]]:
+        """Each distinct fact's record indices (ascending), listed on first use (a stable radix sort of group_of)."""
+        if self.members is None:
+            groups = np.asarray(self.group_of)
+            by_group = np.argsort(groups, kind="stable")
+            bounds = np.searchsorted(groups[by_group], np.arange(len(self.distinct) + 1))
+            self.members = [RowNumbers(array("I", by_group[bounds[g]:bounds[g + 1]].astype(np.uint32).tobytes()))
+                            for g in range(len(self.distinct))]
+        return self.members
+
     def records_of(self, groups: list[int]) -> list[int]:
         """Record indices (ascending) of the given distinct facts."""
         n = len(self.group_of)
-        total = sum(len(self.members[g]) for g in groups)
-        if total * 8 < n:  # sparse: merge the members' ascending runs
-            return sorted(itertools.chain.from_iterable(self.members[g] for g in groups))
+        if self.members is not None and sum(len(self.members[g]) for g in groups) * 8 < n:
+            return sorted(itertools.chain.from_iterable(self.members[g] for g in groups))  # merge ascending runs
         flags = np.zeros(len(self.distinct), dtype=bool)
         flags[np.asarray(groups, dtype=np.int64)] = True
         return np.flatnonzero(flags[np.asarray(self.group_of)]).tolist()
@@ -105,7 +114,7 @@ def _feature(name: str, values: list, codes: np.ndarray, fn) -> _Feature:
     held = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), dtype=np.int64)
     index: dict = {}
     out: list = []
-    mapping = np.zeros(max(len(values), 1), dtype=np.int64)
+    mapping = np.zeros(max(len(values), 1), dtype=np.int64)  # narrowed below
     for k in np.flatnonzero(held).tolist():
         value = fn(values[k])
         key = (type(value), value)
@@ -119,7 +128,8 @@ def _feature(name: str, values: list, codes: np.ndarray, fn) -> _Feature:
             if key is not None:
                 index[key] = found
         mapping[k] = found
-    return _Feature(name, out, mapping, codes)
+    return _Feature(name, out, mapping.astype(np.uint8 if len(out) <= 0xFF else np.uint16 if len(out) <= 0xFFFF
+                                              else np.int64), codes)
 
 
 def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +149,10 @@ def _measure_feature(d: Derived, encoded, calendar: WorkCalendar) -> _Feature:
     start_name, end_name = _derived_inputs(d)
     start_values, start_codes = encoded(start_name)
     end_values, end_codes = encoded(end_name)
-    pair = start_codes.astype(np.int64) * max(len(end_values), 1) + end_codes
+    width = max(len(end_values), 1)
+    pair = start_codes.astype(np.int32 if len(start_values) * width < 1 << 31 else np.int64)
+    pair *= width
+    pair += end_codes
     inverse, first = _first_seen(pair)
     del pair
     measures = []
@@ -181,25 +194,27 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derive
         except _DerivedFailed as failed:  # that measure is left out; the other facts stand
             errors[failed.derived.name] = failed.message
     n = len(ledger)
-    key = np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int32)  # 4 bytes a record while the combined codes stay below 2**31
     radix = 1
-    for f in features:  # mixed radix while it fits in 63 bits, then re-numbered densely
+    for f in features:  # mixed radix while it fits, then re-numbered densely
         width = len(f.values)
         if width <= 1:
             continue
         if radix * width >= 1 << 62:
             key, _ = _first_seen(key)
-            key = key.astype(np.int64)
             radix = int(key.max()) + 1 if n else 1
+        if radix * width >= 1 << 31 and key.dtype != np.int64:
+            key = key.astype(np.int64)
         key *= width
         key += f.mapping[f.codes]
         radix *= width
     inverse, first = _first_seen(key)
     del key
     columns = [(f.name, f.at(first)) for f in features]
+    del features
     by_fact: dict[tuple, int] = {}
     distinct: list[dict] = []
-    group_of_key = np.empty(len(first), dtype=np.int64)
+    group_of_key: list[int] = []
     for k in range(len(first)):  # distinct keys in order of first appearance
         fact = {"_l": code}
         for name, values in columns:
@@ -211,14 +226,10 @@ def _ledger_facts(rules: CompiledRules, ledger_name: str, ledger: Ledger, derive
         if group is None:
             group = by_fact[identity] = len(distinct)
             distinct.append(fact)
-        group_of_key[k] = group
-    groups = group_of_key[inverse] if n else np.zeros(0, dtype=np.int64)
-    groups = groups.astype(np.uint16 if len(distinct) <= 0xFFFF else np.uint32)
-    by_group = np.argsort(groups, kind="stable")  # a radix sort for up to 65,536 facts
-    bounds = np.searchsorted(groups[by_group], np.arange(len(distinct) + 1))
-    by_group = by_group.astype(np.uint32)
-    members = [RowNumbers(array("I", by_group[bounds[g]:bounds[g + 1]].tobytes())) for g in range(len(distinct))]
-    return LedgerFacts(distinct, array("I", groups.astype(np.uint32).tobytes()), members)
+        group_of_key.append(group)
+    narrow = np.uint16 if len(distinct) <= 0xFFFF else np.uint32
+    groups = np.asarray(group_of_key, dtype=narrow)[inverse] if n else np.zeros(0, dtype=narrow)
+    return LedgerFacts(distinct, groups)
 
 
 def _derived_inputs(d: Derived) -> list[str]:
