@@ -276,8 +276,16 @@ def _hashable_key(raw: Any):
     return None
 
 
+TEXT_CODES = 1 << 16  # a text column with more distinct values is held as Arrow strings, with fewer as codes
+TEXT_BATCH = 64  # ... and so is one with more than this many, and more than one in eight, distinct values in a batch
+
+
 class _FieldAcc:
-    """Accumulates one field across batches: global distinct verdicts and the kept rows' codes (or text chunks)."""
+    """Accumulates one field across batches: global distinct verdicts and the kept rows' codes (or text chunks).
+
+    A text field (``spec.text``) other than the record id starts as codes too, like every other field (a department's
+    name repeats on every row); it turns into Arrow strings once a batch shows it is mostly distinct (a description)
+    or it holds more than ``TEXT_CODES`` distinct values. Either way the kept rows get the same value (``parse_str``'s) and problems."""
 
     def __init__(self, spec: FieldSpec):
         self.spec = spec
@@ -285,6 +293,7 @@ class _FieldAcc:
         self.verdicts: list[Verdict] = []
         self.values: list = []  # parsed value per verdict (None for a bad one: never referenced by a kept row)
         self.chunks: list = []
+        self.as_text = False  # chunks are Arrow string arrays
 
     def intern(self, raw: Any) -> int:
         key = _hashable_key(raw)
@@ -300,11 +309,67 @@ class _FieldAcc:
             self.memo[key] = code
         return code
 
+    def to_text(self) -> None:
+        """Codes so far to Arrow strings (the parsed values: text, or null where empty); text from now on."""
+        pa, _ = arrow()
+        values = pa.array(self.values, type=pa.string())
+        self.chunks = [values.take(pa.array(c)) for c in self.chunks]
+        self.memo, self.verdicts, self.values, self.as_text = {}, [], [], True
+
     def finish(self) -> Column:
-        if self.spec.text:
+        if self.as_text:
             return TextColumn(self.chunks)
         codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.uint32)
         return EncodedColumn(self.values, codes)
+
+
+def _lookup(chars: str, at: int) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[[c.encode()[at] for c in chars]] = True
+    return table
+
+
+_EDGES: list = []  # lazily: (first-byte table, last-byte table) of TEXT_STRIP
+
+
+def _untrimmed(arr):
+    """The byte length of every cell of an Arrow string array (no nulls) when no cell starts or ends with a character
+    ``clean_text`` strips (each cell is then its own value: itself, or empty); None when some cell may."""
+    pa, _ = arrow()
+    if arr.type != pa.string() or arr.null_count:
+        return None
+    if not _EDGES:
+        _EDGES.extend([_lookup(TEXT_STRIP, 0), _lookup(TEXT_STRIP, -1)])
+    head, tail = _EDGES
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    lens = np.diff(offsets)
+    full = np.flatnonzero(lens)
+    if not len(full):
+        return lens
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    top = len(data) - 1
+    starts, ends = offsets[full], offsets[full + 1]
+    for pos, table, at_end in ((starts, head, False), (ends - 1, tail, True)):
+        edge = data[pos]
+        hits = np.flatnonzero(table[edge])  # cells whose first (last) byte is that of a stripped character
+        if not len(hits):
+            continue
+        pos = pos[hits]
+        for ch in TEXT_STRIP:  # is it the whole character?
+            enc = ch.encode()
+            match = np.ones(len(pos), dtype=bool)
+            for j, byte in enumerate(enc):
+                at = pos - (len(enc) - 1) + j if at_end else pos + j
+                match &= data[np.clip(at, 0, top)] == byte
+            if match.any():
+                return None
+    return lens
+
+
+def _blank_dictionary(values: list) -> np.ndarray:
+    """Whether each distinct raw cell is blank (``str.strip()`` leaves nothing), as the cell-by-cell reader skips rows."""
+    return np.fromiter((v is None or not v.strip() for v in values), dtype=bool, count=len(values))
 
 
 class ColumnsBuilder:
@@ -314,6 +379,8 @@ class ColumnsBuilder:
         self.specs = specs
         self.accs = [_FieldAcc(s) for s in specs]
         self.id_field, self.id_title = id_field, id_title
+        for acc in self.accs:
+            acc.as_text = acc.spec.text and acc.spec.name == id_field  # identifiers: Arrow strings from the start
         self.rel, self.sheet = rel, sheet
         self.found: list[tuple[int, int, Problem]] = []  # (row, column position, problem)
         self.lines: list[np.ndarray] = []
@@ -343,69 +410,98 @@ class ColumnsBuilder:
         n = batch.num_rows
         if n == 0:
             return
-        # A row is blank (skipped) when every cell is blank: test the first column, then only the rows still blank.
-        cand = None
-        for col in blank_from:
+        per_field, texts = [], []
+        cand = None  # rows blank in every column looked at so far
+        tested: set[int] = set()
+        for acc in self.accs:
+            col = batch.column(acc.spec.index)
+            enc = None
+            if not acc.as_text:
+                enc = pc.dictionary_encode(col, null_encoding="encode")
+                if acc.spec.text and (len(enc.dictionary) > max(TEXT_BATCH, n // 8)
+                                      or len(acc.verdicts) + len(enc.dictionary) > TEXT_CODES):
+                    acc.to_text()  # identifiers, names, descriptions: mostly distinct
+                    enc = None
+            if enc is None:
+                per_field.append(None)
+                texts.append(col)
+                continue
+            raws = enc.dictionary.to_pylist()
+            local = np.fromiter((acc.intern(raw) for raw in raws), dtype=np.uint32, count=len(raws))
+            indices = enc.indices.to_numpy(zero_copy_only=False)
+            per_field.append(local[indices] if len(local) else np.zeros(n, dtype=np.uint32))
+            texts.append(None)
+            if cand is None or len(cand):  # the blank-row test, on the distinct values
+                blank = _blank_dictionary(raws)
+                cand = np.flatnonzero(blank[indices]) if cand is None else cand[blank[indices[cand]]]
+                tested.add(acc.spec.index)
+        for index, col in enumerate(blank_from):  # then the other columns, only for the rows still blank
+            if index in tested:
+                continue
+            if cand is not None and not len(cand):
+                break
             sub = col if cand is None else col.take(pa.array(cand))
             blank = pc.equal(pc.utf8_trim(sub, PY_SPACE), pa.scalar("", sub.type))
             flags = pc.fill_null(blank, pa.scalar(True)).to_numpy(zero_copy_only=False)
             cand = np.flatnonzero(flags) if cand is None else cand[flags]
-            if not len(cand):
-                break
-        keep_rows = np.ones(n, dtype=bool)
-        if cand is not None and len(cand):
-            keep_rows[cand] = False
         lines = np.arange(first_line, first_line + n, dtype=np.uint32)
-        per_field, texts = [], []
-        for acc in self.accs:
-            col = batch.column(acc.spec.index)
-            if acc.spec.text:
-                per_field.append(None)
-                texts.append(col)
-                continue
-            enc = pc.dictionary_encode(col, null_encoding="encode")
-            local = np.fromiter((acc.intern(raw) for raw in enc.dictionary.to_pylist()), dtype=np.uint32,
-                                count=len(enc.dictionary))
-            indices = enc.indices.to_numpy(zero_copy_only=False)
-            per_field.append(local[indices] if len(local) else np.zeros(n, dtype=np.uint32))
-            texts.append(None)
-        if not keep_rows.all():
+        if cand is not None and len(cand):
+            keep_rows = np.ones(n, dtype=bool)
+            keep_rows[cand] = False
             sel = np.flatnonzero(keep_rows)
             lines = lines[sel]
             per_field = [None if c is None else c[sel] for c in per_field]
             texts = [None if t is None else t.take(pa.array(sel)) for t in texts]
         self._keep(lines, per_field, texts)
 
+    def _text(self, pos: int, spec: FieldSpec, text, lines: np.ndarray, bad: np.ndarray):
+        """An Arrow text column's values (parse_str's, vectorised: surrounding blanks stripped, empty to null), its
+        problems (over-long, required and empty) recorded and its bad rows marked."""
+        pa, pc = arrow()
+        found = self.found
+        if not isinstance(text, pa.Array):
+            text = text.combine_chunks() if hasattr(text, "combine_chunks") else text
+        lens = _untrimmed(text)
+        longest = int(lens.max()) if lens is not None and len(lens) else None
+        if longest is None:
+            longest = pc.max(pc.binary_length(text)).as_py() or 0
+        too_long = np.zeros(len(text), dtype=bool)
+        if longest > MAX_CELL:  # bytes bound the characters
+            lengths = pc.utf8_length(text)
+            lengths = pc.fill_null(lengths, pa.scalar(0, lengths.type)).to_numpy(zero_copy_only=False)
+            too_long = lengths > MAX_CELL
+        if lens is not None:  # no cell to trim: empty cells are the nulls
+            empty = lens == 0
+            value = text
+            if empty.any():
+                value = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text)
+        else:
+            trimmed = pc.utf8_trim(text, TEXT_STRIP)
+            empty_arr = pc.fill_null(pc.equal(trimmed, pa.scalar("", trimmed.type)), pa.scalar(True))
+            value = pc.if_else(empty_arr, pa.scalar(None, pa.string()), trimmed)
+            empty = empty_arr.to_numpy(zero_copy_only=False)
+        empty = empty & ~too_long
+        for k in np.flatnonzero(too_long):
+            raw = text[int(k)].as_py()
+            found.append((int(lines[k]), pos, Problem(
+                self.rel, f"单元格内容过长({len(raw)} 个字符)", row=int(lines[k]), column=spec.fd.title,
+                sheet=self.sheet, value=raw[:40] + "……", expected=f"不超过 {MAX_CELL} 个字符", code="cell_too_long")))
+        bad |= too_long
+        if spec.fd.required:
+            for k in np.flatnonzero(empty):
+                found.append((int(lines[k]), pos, Problem(self.rel, "必填字段为空", row=int(lines[k]),
+                                                          column=spec.fd.title, sheet=self.sheet,
+                                                          expected=spec.expected, code="required")))
+            bad |= empty
+        return value
+
     def _keep(self, lines: np.ndarray, per_field: list, texts: list) -> None:
         bad = np.zeros(len(lines), dtype=bool)
         found = self.found
         text_values = []
         for pos, (acc, codes, text) in enumerate(zip(self.accs, per_field, texts)):
-            spec = acc.spec
             if text is not None:  # an Arrow text column: parsed and judged vectorised (the same rules as parse_str)
-                pa, pc = arrow()
-                too_long = np.zeros(len(text), dtype=bool)
-                if (pc.max(pc.binary_length(text)).as_py() or 0) > MAX_CELL:  # bytes bound the characters
-                    lengths = pc.utf8_length(text)
-                    lengths = pc.fill_null(lengths, pa.scalar(0, lengths.type)).to_numpy(zero_copy_only=False)
-                    too_long = lengths > MAX_CELL
-                trimmed = pc.utf8_trim(text, TEXT_STRIP)
-                empty = pc.fill_null(pc.equal(trimmed, pa.scalar("", trimmed.type)), pa.scalar(True))
-                value = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
-                empty_np = empty.to_numpy(zero_copy_only=False) & ~too_long
-                for k in np.flatnonzero(too_long):
-                    raw = text[int(k)].as_py()
-                    found.append((int(lines[k]), pos, Problem(
-                        self.rel, f"单元格内容过长({len(raw)} 个字符)", row=int(lines[k]), column=spec.fd.title,
-                        sheet=self.sheet, value=raw[:40] + "……", expected=f"不超过 {MAX_CELL} 个字符", code="cell_too_long")))
-                bad |= too_long
-                if spec.fd.required:
-                    for k in np.flatnonzero(empty_np):
-                        found.append((int(lines[k]), pos, Problem(self.rel, "必填字段为空", row=int(lines[k]),
-                                                                  column=spec.fd.title, sheet=self.sheet,
-                                                                  expected=spec.expected, code="required")))
-                    bad |= empty_np
-                text_values.append(value)
+                text_values.append(self._text(pos, acc.spec, text, lines, bad))
                 continue
             text_values.append(None)
             flags = np.fromiter((not v.ok for v in acc.verdicts), dtype=bool, count=len(acc.verdicts))
@@ -426,7 +522,7 @@ class ColumnsBuilder:
                 idx = pa.array(sel)
                 text_values = [None if t is None else pc.take(t, idx) for t in text_values]
         for acc, codes, text in zip(self.accs, per_field, text_values):
-            if acc.spec.text:
+            if text is not None:
                 acc.chunks.append(text.combine_chunks() if hasattr(text, "combine_chunks") else text)
             else:  # as narrow as the distinct values so far allow (concatenation widens to the widest at the end)
                 acc.chunks.append(_narrow(codes, len(acc.verdicts)))
@@ -435,31 +531,120 @@ class ColumnsBuilder:
 
     def finish(self) -> tuple[dict[str, Column], RowNumbers, list[Problem]]:
         columns = {acc.spec.name: acc.finish() for acc in self.accs}
-        lines = np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.uint32)
-        rows = RowNumbers(array("I", lines.tobytes()) if len(lines) else array("I"))
+        rows = _row_numbers(self.lines)
+        self.lines = []
         found = self.found
         id_col = columns.get(self.id_field)
         if self.kept:
             # The record id as the cell-by-cell reader compared it: str() of the parsed value, "None" when empty.
             if id_col is None:
-                keys, shown = np.zeros(self.kept, dtype=np.int64), ["None"]
+                repeats = [(k, 0, "None") for k in range(1, self.kept)]
             elif isinstance(id_col, TextColumn):
-                shown, keys = _dictionary(id_col.array, "None")
+                repeats = _text_repeats(id_col.array)
             else:
                 values, codes = id_col.encoded()
                 texts = ["None" if v is None else str(v) for v in values]
                 by_text: dict[str, int] = {}
                 remap = np.fromiter((by_text.setdefault(t, len(by_text)) for t in texts), dtype=np.int64, count=len(texts))
-                keys, shown = remap[codes], list(by_text)
-            if len(keys) and np.bincount(keys).max() > 1:
-                first_of = np.empty(len(shown), dtype=np.int64)
-                first_of[keys[::-1]] = np.arange(self.kept - 1, -1, -1)  # the last write wins: the first occurrence
-                pos = len(self.accs)
-                for k in np.flatnonzero(first_of[keys] != np.arange(self.kept)):
-                    line = int(lines[k])
-                    value = shown[int(keys[k])]
-                    found.append((line, pos, Problem(self.rel, f"编号重复(与第{int(lines[first_of[keys[k]]])}行相同)", row=line,
-                                                     column=self.id_title, value=value if isinstance(value, str) else value.as_py(),
-                                                     sheet=self.sheet, severity="warning", code="duplicate_id")))
+                shown = list(by_text)
+                repeats = [(k, first, shown[key]) for k, first, key in _repeats(remap[codes])]
+            pos = len(self.accs)
+            for k, first, value in repeats:
+                line = rows[k]
+                found.append((line, pos, Problem(self.rel, f"编号重复(与第{rows[first]}行相同)", row=line,
+                                                 column=self.id_title, value=value, sheet=self.sheet, severity="warning",
+                                                 code="duplicate_id")))
         found.sort(key=lambda t: (t[0], t[1]))
         return columns, rows, [p for _, _, p in found]
+
+
+def _row_numbers(lines: list) -> RowNumbers:
+    """The kept rows' numbers, 4 bytes each, copied once from the batches' arrays."""
+    out = array("I")
+    for chunk in lines:
+        out.frombytes(chunk.astype(np.uint32, copy=False).tobytes())
+    return RowNumbers(out)
+
+
+def _repeats(keys: np.ndarray) -> list[tuple[int, int, int]]:
+    """(position, position of the first with the same key, key) of every key seen before, in position order."""
+    if len(keys) < 2:
+        return []
+    order = np.argsort(keys, kind="stable")  # equal keys in position order
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return []
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    first = order[np.repeat(starts, np.diff(np.append(starts, len(ordered))))]
+    rep = np.flatnonzero(np.concatenate(([False], same)))
+    out = sorted(zip(order[rep].tolist(), first[rep].tolist(), ordered[rep].tolist()))
+    return out
+
+
+_MIX: list = []
+
+
+def _hash_text(arr) -> np.ndarray:
+    """A 64-bit hash of each cell of an Arrow string array (null hashed as "None"), eight bytes at a time."""
+    pa, pc = arrow()
+    if arr.null_count:
+        arr = pc.fill_null(arr, pa.scalar("None", arr.type))
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    if not _MIX:
+        _MIX.extend([np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64),
+                     np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0xFF51AFD7ED558CCD),
+                     np.uint64(0xC4CEB9FE1A85EC53), np.uint64(31), np.uint64(33)])
+    mask, k0, k1, k2, k3, s31, s33 = _MIX
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[:len(data)] = data
+    words = np.lib.stride_tricks.as_strided(padded, shape=(len(data) + 1, 8), strides=(1, 1))  # 8 bytes from each
+    starts = offsets[:-1].astype(np.int64)
+    lens = np.diff(offsets).astype(np.int64)
+    h = lens.astype(np.uint64) * k0 + k1
+    active = np.arange(len(arr))
+    step = 0
+    while len(active):
+        x = words[starts[active] + step].view(np.uint64).ravel() & mask[np.minimum(lens[active] - step, 8)]
+        x ^= h[active]
+        x *= k2
+        x ^= x >> s31
+        h[active] = x
+        step += 8
+        active = active[lens[active] > step]
+    h ^= h >> s33
+    h *= k2
+    h ^= h >> s33
+    h *= k3
+    h ^= h >> s33
+    return h
+
+
+def _text_repeats(chunked) -> list[tuple[int, int, str]]:
+    """``_repeats`` of a text column by its text: rows are told apart by a 64-bit hash of their text; only the rows
+    whose hash is not unique (a repeat, or a rare collision) are compared as text."""
+    pa, _ = arrow()
+    hashes = np.empty(len(chunked), dtype=np.uint64)
+    at = 0
+    for chunk in chunked.chunks:
+        hashes[at:at + len(chunk)] = _hash_text(chunk)
+        at += len(chunk)
+    ordered = np.sort(hashes)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return []
+    suspects = np.flatnonzero(np.isin(hashes, np.unique(ordered[1:][same])))
+    del ordered, same, hashes
+    texts = chunked.take(pa.array(suspects)).to_pylist()
+    first: dict[str, int] = {}
+    out = []
+    for k, text in zip(suspects.tolist(), texts):
+        text = "None" if text is None else text
+        seen = first.setdefault(text, k)
+        if seen != k:
+            out.append((k, seen, text))
+    return out
