@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import os
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -258,6 +259,49 @@ class _CheckedStream:
             pass
 
 
+class _Ahead:
+    """The batches of an Arrow CSV reader, each decoded on a helper thread while the caller judges the one before
+    (Arrow lets go of the interpreter while it decodes: the two run on two cores). Same batches, same order; an
+    error of the reader is raised to the caller in its place."""
+
+    _END = object()
+
+    def __init__(self, reader, depth: int = 2):
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, args=(reader,), name="csv-batches", daemon=True)
+        self.thread.start()
+
+    def _run(self, reader) -> None:
+        try:
+            for batch in reader:
+                if self.stop:
+                    return
+                self.queue.put(batch)
+            self.queue.put(self._END)
+        except BaseException as exc:  # handed to the caller, raised there
+            self.queue.put(exc)
+
+    def __iter__(self) -> Iterator:
+        while True:
+            item = self.queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop the helper (it may be waiting to hand on a batch nobody takes) and wait for it."""
+        self.stop = True
+        while self.thread.is_alive():
+            try:
+                self.queue.get(timeout=0.01)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+
 def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budget: ReadBudget
                   ) -> tuple[Ledger, list[Problem], str]:
     """Read a CSV ledger with Arrow in batches, straight into columns (``evidence.columns``): the file is never held
@@ -294,6 +338,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
                                  ledger_def.fields[ledger_def.id_field].title, rel, None)
         names = [f"c{i}" for i in range(len(header))]
         field_limit = csv.field_size_limit()  # a longer cell is the csv module's error: the cell-by-cell reader's
+        batches = None
         try:
             reader = pacsv.open_csv(
                 stream,
@@ -301,8 +346,9 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
                 parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+            batches = _Ahead(reader)
             first = 2
-            for batch in reader:
+            for batch in batches:
                 for col in batch.columns:  # bytes bound the characters
                     if (pc.max(pc.binary_length(col)).as_py() or 0) > field_limit:
                         raise NotColumnar
@@ -314,6 +360,9 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
             if isinstance(exc.__context__, NotColumnar) or "NotColumnar" in str(exc):
                 raise NotColumnar from None
             raise
+        finally:
+            if batches is not None:
+                batches.close()
         stream.drain()
         if stream.commas != (first - 2) * (len(header) - 1):  # an empty line (its row has no comma)
             raise NotColumnar

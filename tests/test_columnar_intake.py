@@ -281,3 +281,25 @@ def test_a_file_handed_back_midway_leaves_the_other_files_hashes_alone(tmp_path)
                 assert ledger.sha256 == hashlib.sha256((pkg / ledger.file).read_bytes()).hexdigest(), ledger.file
     finally:
         package_module._HEADER_READ, package_module._BLOCK = sizes
+
+
+def test_batches_are_decoded_ahead_in_order_and_a_reader_error_is_raised_in_its_place():
+    from evidence.package import _Ahead
+
+    def reader():
+        yield 1
+        yield 2
+        raise ValueError("第 3 块")
+
+    ahead = _Ahead(reader())
+    got = []
+    with pytest.raises(ValueError, match="第 3 块"):
+        for batch in ahead:
+            got.append(batch)
+    ahead.close()
+    assert got == [1, 2]
+    ahead = _Ahead(iter(range(100)), depth=1)  # the caller stops early: the helper is not left waiting to hand on
+    assert next(iter(ahead)) == 0
+    ahead.close()
+    assert not ahead.thread.is_alive()
+
