@@ -2,7 +2,8 @@
 
 A million-row enforcement ledger repeats a few hundred dates and a handful of yes/no and category values in each
 column: stored as a code per row (1, 2 or 4 bytes) plus the distinct parsed values, it costs a few MB a column
-instead of a Python dict per record. Free-text columns (identifiers, names) are kept as Arrow string arrays.
+instead of a Python dict per record. Text that repeats (a department's name) is coded the same way; text that is
+mostly distinct (identifiers, descriptions) is kept as Arrow string arrays.
 Records (``Ledger.records``) are built on demand, one at a time, for the rows a report cites.
 
 ``ColumnsBuilder`` turns raw cells into such columns and reports bad cells exactly as the cell-by-cell reader did:
@@ -303,7 +304,9 @@ class _FieldAcc:
         self.memo: dict[Any, int] = {}
         self.verdicts: list[Verdict] = []
         self.values: list = []  # parsed value per verdict (None for a bad one: never referenced by a kept row)
-        self.chunks: list = []
+        self.chunks: list = []  # codes (arrays on pages, see ``put``) or Arrow string arrays
+        self.page = None  # codes are copied onto pages of PAGE rows: freed whole once the column is joined
+        self.fill = 0
         self.as_text = False  # chunks are Arrow string arrays
         self.raws: list = []  # the raw cell of each verdict
         self.flags: list[tuple[bool, bool]] = []  # (bad, blank) of each verdict
@@ -344,9 +347,24 @@ class _FieldAcc:
         pa, _ = arrow()
         return self._cached("known", lambda: pa.array(self.raws, type=pa.string()))
 
+    def put(self, codes: np.ndarray) -> None:
+        """Keep a batch's codes, as narrow as the distinct values so far allow (joined at the end in the widest)."""
+        codes = _narrow(codes, len(self.verdicts))
+        if self.page is None or self.page.dtype != codes.dtype or self.fill + len(codes) > len(self.page):
+            self._turn_page()
+            self.page = np.empty(max(PAGE, len(codes)), dtype=codes.dtype)
+        self.page[self.fill:self.fill + len(codes)] = codes
+        self.fill += len(codes)
+
+    def _turn_page(self) -> None:
+        if self.page is not None and self.fill:
+            self.chunks.append(self.page[:self.fill])
+        self.page, self.fill = None, 0
+
     def to_text(self) -> None:
         """Codes so far to Arrow strings (the parsed values: text, or null where empty); text from now on."""
         pa, _ = arrow()
+        self._turn_page()
         values = pa.array(self.values, type=pa.string())
         self.chunks = [values.take(pa.array(c)) for c in self.chunks]
         self.memo, self.verdicts, self.values, self.raws, self.flags, self.as_text = {}, [], [], [], [], True
@@ -355,7 +373,9 @@ class _FieldAcc:
     def finish(self) -> Column:
         if self.as_text:
             return TextColumn(self.chunks)
+        self._turn_page()
         codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.uint32)
+        self.chunks = []  # the pages go back to the system before the next column is joined
         return EncodedColumn(self.values, codes)
 
 
@@ -403,6 +423,7 @@ def _untrimmed(arr):
     return lens
 
 
+PAGE = 1 << 20  # codes per page (a page of 1 MB or more is mapped: given back to the system when freed)
 KNOWN_LOOKUP = 4096  # up to this many distinct values, a batch's cells are looked up among them by Arrow
 
 
@@ -578,7 +599,7 @@ class ColumnsBuilder:
             if text is not None:
                 acc.chunks.append(text.combine_chunks() if hasattr(text, "combine_chunks") else text)
             else:  # as narrow as the distinct values so far allow (concatenation widens to the widest at the end)
-                acc.chunks.append(_narrow(codes, len(acc.verdicts)))
+                acc.put(codes)
         self.lines.append(lines.astype(np.uint32, copy=False))
         self.kept += len(lines)
 
@@ -681,17 +702,22 @@ def _text_repeats(chunked) -> list[tuple[int, int, str]]:
     """``_repeats`` of a text column by its text: rows are told apart by a 64-bit hash of their text; only the rows
     whose hash is not unique (a repeat, or a rare collision) are compared as text."""
     pa, _ = arrow()
-    hashes = np.empty(len(chunked), dtype=np.uint64)
-    at = 0
-    for chunk in chunked.chunks:
-        hashes[at:at + len(chunk)] = _hash_text(chunk)
-        at += len(chunk)
-    ordered = np.sort(hashes)
+    def hashes() -> np.ndarray:
+        out = np.empty(len(chunked), dtype=np.uint64)
+        at = 0
+        for chunk in chunked.chunks:
+            out[at:at + len(chunk)] = _hash_text(chunk)
+            at += len(chunk)
+        return out
+
+    ordered = hashes()
+    ordered.sort()  # in place: one array of 8 bytes a row
     same = ordered[1:] == ordered[:-1]
     if not same.any():
         return []
-    suspects = np.flatnonzero(np.isin(hashes, np.unique(ordered[1:][same])))
-    del ordered, same, hashes
+    repeated = np.unique(ordered[1:][same])
+    del ordered, same
+    suspects = np.flatnonzero(np.isin(hashes(), repeated))  # hashed again: rare (a repeated id)
     texts = chunked.take(pa.array(suspects)).to_pylist()
     first: dict[str, int] = {}
     out = []

@@ -236,6 +236,7 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
         if small_reads:
             m.setattr(package_module, "_HEADER_READ", 7)
             m.setattr(package_module, "_BLOCK", 64)
+            m.setattr(columns_module, "PAGE", 5)
         if text == "text":
             m.setattr(columns_module, "TEXT_BATCH", 0)
         if text == "switch":
@@ -302,4 +303,19 @@ def test_batches_are_decoded_ahead_in_order_and_a_reader_error_is_raised_in_its_
     assert next(iter(ahead)) == 0
     ahead.close()
     assert not ahead.thread.is_alive()
+
+
+def test_codes_widen_across_pages(tmp_path, monkeypatch):
+    """A column's codes are kept on pages as narrow as its distinct values allow so far: 1-byte pages, then 2-byte
+    ones past 255 values; joined, every row still has its own value."""
+    monkeypatch.setattr(columns_module, "PAGE", 7)
+    monkeypatch.setattr(package_module, "_BLOCK", 512)
+    days = [f"2021-{1 + d // 28:02d}-{1 + d % 28:02d}" for d in range(300)]
+    body = HEADER + "\n" + "".join(f"EC-{i},局,行政许可,{days[i % 300]},,2,是,是\n" for i in range(700))
+    columnar, cell_by_cell = _both(tmp_path, body)
+    assert columnar == cell_by_cell
+    ledger = load_package(_package(tmp_path, body, "again"), strict=False).ledgers["enforcement_cases"]
+    decision = ledger.columns["decision_date"]
+    assert len(decision.values) == 300 and decision.codes.itemsize == 2
+    assert [str(v) for v in ledger.column("decision_date")] == [days[i % 300] for i in range(700)]
 
