@@ -115,3 +115,31 @@ def test_batch_missing_directory_is_an_error_row(tmp_path):
     result = run_batch([tmp_path / "不存在"], tmp_path / "out", jobs=1)
     assert len(result.rows) == 1 and not result.rows[0]["ok"]
     assert "证据包目录不存在" in result.rows[0]["error"]
+
+
+def test_workers_forked_only_without_threads_and_same_output_either_way(packages, tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    import engine.batch
+
+    probe = ("import threading, time\nfrom engine.batch import start_method\nalone = start_method()\n"
+             "threading.Thread(target=time.sleep, args=(1,), daemon=True).start()\nprint(alone, start_method())\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["fork", "spawn"]  # a process running another thread never forks
+    forked, spawned = tmp_path / "forked", tmp_path / "spawned"
+    # forked: the command in a fresh process (one thread); spawned: here, as with a progress bar's thread running
+    command = ["-c", "from engine.cli import main; main()", "batch", str(packages), "-j", "2", "-o", str(forked),
+               "--no-progress"]
+    proc = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, CRASH_HOOK_ENV: "crashme"})
+    assert proc.returncode == 2 and "异常退出" in proc.stderr, proc.stderr
+    monkeypatch.setattr(engine.batch, "start_method", lambda: "spawn")
+    _run(packages, spawned, 2, monkeypatch)
+    for name in ("ranking.csv", "ranking.xlsx", "ranking.html", "failing_indicators.csv", "summary.json"):
+        assert (forked / name).read_bytes() == (spawned / name).read_bytes(), name
+    assert sorted(p.name for p in (forked / "units").iterdir()) == sorted(p.name for p in (spawned / "units").iterdir())
+    for f in sorted((forked / "units").iterdir()):
+        assert f.read_bytes() == (spawned / "units" / f.name).read_bytes(), f.name
