@@ -55,3 +55,26 @@ def test_a_columnar_ledger_cites_in_the_same_order_by_list_or_by_group(ids, cap,
     assert [(c.id, c.row) for c in by_list] == expected and total == len(picked)
     by_group, total = ctx.cite(ledger, Selection(group_of, chosen, None, len(picked)))
     assert [(c.id, c.row) for c in by_group] == expected and total == len(picked)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), cap=st.integers(min_value=1, max_value=8), late=st.booleans())
+def test_a_large_selection_is_cited_in_order_wherever_its_records_lie(seed, cap, late):
+    """20,000 records, a selection of thousands whose ids come first, or last, in id order: same citations either way
+    the selection is read (a slice of the id order, or the records in file order)."""
+    from engine.evaluate.checks import Selection
+    from evidence.columns import RowNumbers, TextColumn, arrow, np
+
+    pa, _ = arrow()
+    rng = random.Random(seed)
+    n = 20_000
+    ids = [f"C-{rng.randrange(10**6):06d}" for _ in range(n)]
+    ledger = Ledger(name="enforcement_cases", title="执法决定台账", file="ledgers/enforcement_cases.csv", id_field="case_id",
+                    rows=RowNumbers(range(2, n + 2)), columns={"case_id": TextColumn([pa.array(ids)])})
+    cut = sorted(ids)[n // 2]
+    group_of = np.array([int((i >= cut) == late) for i in ids], dtype=np.uint16)  # group 1: the late (or early) half
+    chosen = np.array([False, True])
+    picked = [i for i in range(n) if group_of[i]]
+    citations, total = _context(cap).cite(ledger, Selection(group_of, chosen, None, len(picked)))
+    assert [(c.id, c.row) for c in citations] == sorted((ids[i], i + 2) for i in picked)[:cap]
+    assert total == len(picked)

@@ -318,19 +318,22 @@ class Context:
         """The first ``max_citations`` records by (record id, row) — an order that does not depend on file order.
         ``indices``: record indices, or a ``Selection`` (counted, listed only up to the cut)."""
         n = self.max_citations
+        first: list[int] = []
         if isinstance(indices, Selection):
             total = indices.total
-            first = indices.first(self.order(ledger), n).tolist() if total else []
+            if total >= 8 * n:  # many: the first ones usually come early in (id, row) order
+                first = indices.first(self.order(ledger), n)
+            if total and not first:  # few, or late in that order: listed in record order, then placed
+                indices = indices.array()
         else:
             indices = np.asarray(indices if isinstance(indices, (list, np.ndarray)) else list(indices), dtype=np.int64)
             total = len(indices)
-            first = []
-            if total:
-                place = self._position(ledger)[indices]
-                if total > n:
-                    place = np.partition(place, n - 1)[:n]
-                place.sort()
-                first = self.order(ledger)[place].tolist()
+        if total and not first:
+            place = self._position(ledger)[indices]
+            if len(place) > n:
+                place = np.partition(place, n - 1)[:n]
+            place.sort()
+            first = self.order(ledger)[place].tolist()
         out = [
             Citation(ledger=ledger.name, file=ledger.file, row=ledger.rows[i], id=ledger.record_id(i), sheet=ledger.sheet,
                      note=note(i) if note else None)
@@ -361,24 +364,25 @@ class Selection:
             out &= flags[codes[indices]]
         return out
 
-    def first(self, order: np.ndarray, n: int) -> np.ndarray:
-        """The first ``n`` chosen records of ``order``: read in growing slices, so a large selection stops early."""
-        found: list[np.ndarray] = []
-        count, start, step = 0, 0, max(8 * n, 1024)
-        while count < n and start < len(order):
-            part = order[start:start + step]
-            hit = part[self.mask(part)]
-            found.append(hit)
-            count += len(hit)
-            start += step
-            step *= 4
-        return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
+    def first(self, order: np.ndarray, n: int) -> list[int]:
+        """The first ``n`` chosen records of ``order`` when they lie in its first part (a 32nd, at least 64 x n), else
+        [] (the caller then lists the selection in record order, sequential reads rather than a long random scan)."""
+        part = order[:max(64 * n, len(order) // 32)]
+        hit = part[self.mask(part)]
+        return hit[:n].tolist() if len(hit) >= n or len(part) == len(order) else []
+
+    def array(self) -> np.ndarray:
+        """Every chosen record index, ascending (read in record order: no random access)."""
+        if not self.total:
+            return np.zeros(0, dtype=np.int64)
+        keep = self.chosen[self.group_of]
+        if self.dates is not None:
+            flags, codes = self.dates
+            keep &= flags[codes]
+        return np.flatnonzero(keep)
 
     def indices(self) -> list[int]:
-        """Every chosen record index, ascending."""
-        if not self.total:
-            return []
-        return np.flatnonzero(self.mask(np.arange(len(self.group_of)))).tolist()
+        return self.array().tolist()
 
 
 def numbers(seq) -> np.ndarray:
