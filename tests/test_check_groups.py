@@ -1,5 +1,5 @@
-"""Checks evaluated per group of identical facts (engine/evaluate/checks.py ``check_rate``, ``check_review``) agree
-with the per-record evaluation they replace.
+"""Checks evaluated per group of identical facts (engine/evaluate/checks.py ``check_rate``, ``check_review``,
+``check_count``) agree with the per-record evaluation they replace.
 
 The oracles below are the per-record checks as they were. Rate/deadline: every record of the population listed, grouped by
 year, intersected with the matched records. On random ledgers (a synthetic package with violations, then records
@@ -100,6 +100,18 @@ def oracle_check_review(cc, ctx: Context):
                           message=cc.check.prompt, evidence=evidence, evidence_total=total)
 
 
+def oracle_check_count(cc, ctx: Context):
+    """Per record: the population's records listed, scoped to the period, counted per year window."""
+    c = cc.check
+    ledger = ctx.ledger(c.ledger)
+    if ledger is None:
+        return checks._ledger_missing(cc, ctx, c.ledger)
+    indices = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
+    if not indices and c.na_if_attested and ctx.attested(cc.attest):
+        return checks._missing(cc, ctx, "")
+    return checks._count_windows(cc, ctx, ledger, indices, c.year, c.op, c.value, c.per_year, c.every_years, "次")
+
+
 UNIT = {"name": "随机县人民政府", "type": "县", "region": "某省某市", "period": {"start": "2021-01-01", "end": "2022-12-31"}}
 
 
@@ -110,11 +122,11 @@ def base(rules):
         yield load_package(path, rules.ledgers)
 
 
-def _rate_checks(rules, variants: bool = False):
-    """The rate and deadline checks; with ``variants``, each also counted per year / over the whole period and
-    with records outside the period kept (combinations the 87 indicators do not all use)."""
+def _rate_checks(rules, variants: bool = False, kinds=("rate", "deadline")):
+    """The rate and deadline checks (or ``kinds``); with ``variants``, each also counted per year / over the whole
+    period and with records outside the period kept (combinations the 87 indicators do not all use)."""
     out = [cc for cc in sorted(rules.checks.values(), key=lambda cc: (cc.indicator, cc.check.id))
-           if cc.check.kind in ("rate", "deadline")]
+           if cc.check.kind in kinds]
     if variants:
         out += [dataclasses.replace(cc, check=cc.check.model_copy(update=change)) for cc in list(out)
                 for change in ({"per_year": not cc.check.per_year}, {"within_period": not cc.check.within_period},
@@ -127,7 +139,7 @@ def _mutate(package, rules, seed: int, edits: int):
     value blanked; rows shuffled."""
     rng = random.Random(seed)
     ledgers = {}
-    names = sorted({cc.ledger for cc in _rate_checks(rules)} & set(package.ledgers))
+    names = sorted({cc.ledger for cc in _rate_checks(rules, kinds=("rate", "deadline", "count"))} & set(package.ledgers))
     for name, lg in package.ledgers.items():
         ledgers[name] = dataclasses.replace(lg, records=[dict(r) for r in lg.records], rows=list(lg.rows))
     for _ in range(edits):
@@ -190,6 +202,10 @@ def _compare(package, rules, backend: str = "python", cap: int = 50) -> int:
         grouped = checks.check_rate(cc, ctx_grouped).model_dump()
         per_record = oracle_check_rate(cc, ctx_records).model_dump()
         assert grouped == per_record, (cc.indicator, cc.check.id)
+        compared += grouped["status"] not in ("missing_evidence", "error")
+    for cc in _rate_checks(rules, variants=True, kinds=("count",)):
+        grouped = checks.check_count(cc, ctx_grouped).model_dump()
+        assert grouped == oracle_check_count(cc, ctx_records).model_dump(), (cc.indicator, cc.check.id)
         compared += grouped["status"] not in ("missing_evidence", "error")
     for cc in sorted(rules.checks.values(), key=lambda cc: (cc.indicator, cc.check.id)):
         if cc.check.kind == "review":

@@ -229,7 +229,17 @@ class Context:
                     if (inside or not within) and (years is None or y in years))
         chosen = np.zeros(len(facts.distinct), dtype=bool)
         chosen[groups] = True
-        return Selection(numbers(facts.group_of), chosen, self._date_flags(ledger, spec, within, years), total)
+        per_year: dict[int, int] = defaultdict(int)  # the chosen records with a year, per year
+        for g in groups:
+            for y, inside, n in cells.get(g, ()):
+                if (inside or not within) and (years is None or y in years) and y is not None:
+                    per_year[y] += n
+
+        def narrow(only: set[int | None]) -> Selection:
+            return self.select(ledger, spec, groups, within, only if years is None else set(only) & set(years))
+
+        return Selection(numbers(facts.group_of), chosen, self._date_flags(ledger, spec, within, years), total,
+                         dict(per_year), narrow)
 
     def in_cells(self, ledger: Ledger, spec: YearSpec | None, groups: list[int], within: bool,
                  years: set[int | None] | None) -> list[int]:
@@ -352,10 +362,14 @@ class Selection:
     chosen: np.ndarray
     dates: tuple[np.ndarray, np.ndarray] | None
     total: int
+    per_year: dict[int, int] = field(default_factory=dict)  # the chosen records that have a year, per year
+    narrow: Callable[[set], Selection] | None = None  # the chosen records of some years only
 
     @staticmethod
     def none() -> Selection:
-        return Selection(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool), None, 0)
+        out = Selection(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool), None, 0)
+        out.narrow = lambda _years: out
+        return out
 
     def mask(self, indices: np.ndarray) -> np.ndarray:
         out = self.chosen[self.group_of[indices]]
@@ -650,8 +664,23 @@ def _windows(years: list[int], every: int | None, per_year: bool) -> list[tuple[
 
 
 def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, unit="条") -> CheckResult:
+    """Counts per year window. ``indices``: the records counted, or a ``Selection`` (counted per group of facts from
+    ``ctx.cells``, its records listed only as far as the citations need)."""
     years = ctx.period.years
-    by_year = _group_by_year(ctx, ledger, indices, spec)
+    if isinstance(indices, Selection):
+        chosen = indices
+        year_counts = indices.per_year
+
+        def records(failing_years):
+            return chosen if failing_years is None else chosen.narrow(failing_years)
+    else:
+        by_year = _group_by_year(ctx, ledger, indices, spec)
+        year_counts = {y: len(v) for y, v in by_year.items()}
+
+        def records(failing_years):
+            if failing_years is None:
+                return indices
+            return sorted({i for y in failing_years for i in by_year.get(y, [])})
     windows = _windows(years, every, per_year)
     if per_year or every:  # per-year (per-N-years) quotas under the edition's partial-year rule
         quotas = [ctx.quota(value, op, lo, hi) for lo, hi in windows]
@@ -663,7 +692,7 @@ def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, u
         quotas = [(value, None) for _ in windows]
     results: list[YearResult] = []
     for (lo, hi), (q, note) in zip(windows, quotas):
-        n = sum(len(by_year.get(y, [])) for y in range(lo, hi + 1))
+        n = sum(year_counts.get(y, 0) for y in range(lo, hi + 1))
         span = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
         if value > 0 and q == 0:
             results.append(YearResult(year=lo, status="not_applicable", actual=f"{span} {n} {unit}", required=f"不作要求({note})"))
@@ -672,10 +701,10 @@ def _count_windows(cc, ctx, ledger, indices, spec, op, value, per_year, every, u
         results.append(YearResult(year=lo, status=status, actual=f"{span} {n} {unit}",
                                   required=f"{OP_ZH[op]} {num(q)} {unit}" + (f"({note})" if note else "")))
     failing = [(lo, hi) for (lo, hi), r in zip(windows, results) if r.status == "fail"]
+    cited = None
     if failing and (per_year or every):  # cite the records of the failing years only, not the compliant ones
-        indices = [i for lo, hi in failing for y in range(lo, hi + 1) for i in by_year.get(y, [])]
-        indices = sorted(set(indices))
-    evidence, total = ctx.cite(ledger, indices, lambda i: _describe(ledger, i))
+        cited = {y for lo, hi in failing for y in range(lo, hi + 1)}
+    evidence, total = ctx.cite(ledger, records(cited), lambda i: _describe(ledger, i))
     per = f"每{every}年" if every else ("每年" if per_year else "创建周期内")
     required = f"{per} {OP_ZH[op]} {num(value)} {unit}" + (partial_suffix(ctx) if any(n for _, n in quotas) else "")
     actual = ";".join(r.actual for r in results)
@@ -703,10 +732,10 @@ def check_count(cc: CompiledCheck, ctx: Context) -> CheckResult:
     ledger = ctx.ledger(c.ledger)
     if ledger is None:
         return _ledger_missing(cc, ctx, c.ledger)
-    indices = ctx.scoped(ledger, ctx.matched(cc.population), c.year, c.within_period)
-    if not indices and c.na_if_attested and ctx.attested(cc.attest):
+    chosen = ctx.select(ledger, c.year, ctx.matches.get(cc.population, ()), c.within_period, None)  # per group
+    if not chosen.total and c.na_if_attested and ctx.attested(cc.attest):
         return _missing(cc, ctx, "")
-    return _count_windows(cc, ctx, ledger, indices, c.year, c.op, c.value, c.per_year, c.every_years, "次")
+    return _count_windows(cc, ctx, ledger, chosen, c.year, c.op, c.value, c.per_year, c.every_years, "次")
 
 
 def check_document(cc: CompiledCheck, ctx: Context) -> CheckResult:
