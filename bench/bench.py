@@ -150,7 +150,7 @@ def count_rows(pkg: Path) -> int:
 
 # As installed: Python reads the modules' cached bytecode (pip compiles a wheel's modules at install time, Python writes
 # them on a first run). This machine's PYTHONDONTWRITEBYTECODE=1 would have every run compile every engine module from
-# source (about 60 ms of W1); bench/bench_startup.py prints W1 with it too, for comparison.
+# source (about 60 ms of W1) when the checkout has none: the first run writes them (git-ignored __pycache__ folders).
 INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 W1_RUNS = 5  # W1 is short: the median of this many runs (after a warm-up run), as bench/bench_startup.py does
 

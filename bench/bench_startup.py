@@ -8,8 +8,9 @@ absolute times.
 
 Python writes each module's compiled bytecode on first import and reads it afterwards (pip compiles an installed
 wheel's modules at install time). A ``PYTHONDONTWRITEBYTECODE=1`` in the environment (this development machine sets
-it) would make every run compile all engine modules from source again (about 60 ms of W1), which no installation
-does; it is dropped for the measured commands, and one more row shows W1 with it, for comparison.
+it) would make every run of a checkout that has none compile all engine modules from source again (about 60 ms of
+W1), which no installation does; it is dropped for the measured commands (the warm-up run writes the bytecode, into
+the git-ignored ``__pycache__`` folders).
 
 Usage: python bench/bench_startup.py [--runs 15]
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_HELP, TARGET_W1 = 0.15, 0.40
-W1, W1_SOURCE = "W1 score html", "W1(每次从源码编译)"
+W1 = "W1 score html"
 
 
 def w1_package() -> Path:
@@ -45,11 +46,10 @@ def scorecard() -> list[str]:
 INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # see the docstring
 
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+def run(cmd: list[str]) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=INSTALLED_ENV if env is None else env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=INSTALLED_ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 3):
@@ -69,15 +69,13 @@ def main() -> None:
             "scorecard --help": scorecard() + ["--help"],
             W1: scorecard() + ["score", str(w1), "--format", "html", "-o", html],
             "score weak-town html": scorecard() + ["score", "examples/weak-town", "--format", "html", "-o", html],
-            W1_SOURCE: scorecard() + ["score", str(w1), "--format", "html", "-o", html],
         }
-        envs = {W1_SOURCE: {**INSTALLED_ENV, "PYTHONDONTWRITEBYTECODE": "1"}}
-        for name, cmd in cmds.items():
-            run(cmd, envs.get(name))  # warm-up
+        for cmd in cmds.values():
+            run(cmd)  # warm-up
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
         for _ in range(args.runs):
             for name, cmd in cmds.items():
-                times[name].append(run(cmd, envs.get(name)))
+                times[name].append(run(cmd))
     med = {name: statistics.median(w for w, _ in ts) for name, ts in times.items()}
     low = {name: min(w for w, _ in ts) for name, ts in times.items()}
     cpu = {name: statistics.median(c for _, c in ts) for name, ts in times.items()}
