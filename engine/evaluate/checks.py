@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.evaluate.facts import FactSet, measure
+from engine.evaluate.facts import FactSet, count_codes, measure
 from engine.results import STATUS_ZH, CheckResult, Citation, YearResult
 from engine.rules import conditions
 from engine.rules.compiler import CompiledCheck, CompiledRules
@@ -189,21 +189,26 @@ class Context:
             facts = self.facts.by_ledger.get(ledger.name)
             out = {}
             if facts is not None and name is None:  # undated ledger: every record inside, no year
-                counts = np.bincount(numbers(facts.group_of), minlength=len(facts.distinct))
+                counts = count_codes(numbers(facts.group_of), len(facts.distinct))
                 out = {g: [(None, True, int(counts[g]))] for g in np.flatnonzero(counts).tolist()}
             elif facts is not None:
                 values, codes = ledger.encoded(name)  # the date field as codes of its distinct values
                 width = max(len(values), 1)
-                pair = numbers(facts.group_of).astype(np.int32 if len(facts.distinct) * width < 1 << 31 else np.int64)
-                pair *= width
-                pair += codes
-                if len(facts.distinct) * width <= max(4 * len(pair), 1 << 16):
-                    counts = np.bincount(pair, minlength=len(facts.distinct) * width)
+                group_of = numbers(facts.group_of)
+
+                def pair(start: int, stop: int) -> np.ndarray:  # (fact, date value) of a slice of records
+                    out = group_of[start:stop].astype(np.int64)
+                    out *= width
+                    out += codes[start:stop]
+                    return out
+
+                size = len(facts.distinct) * width
+                if size <= max(4 * len(group_of), 1 << 16):
+                    counts = count_codes(group_of, size, pair)
                     found = np.flatnonzero(counts)
                     counts = counts[found]
                 else:
-                    found, counts = np.unique(pair, return_counts=True)
-                del pair
+                    found, counts = np.unique(pair(0, len(group_of)), return_counts=True)
                 year = functools.lru_cache(maxsize=None)(self._year_fn(spec))
                 inside = functools.lru_cache(maxsize=None)(self._inside_fn(spec))
                 weights: dict[tuple, int] = defaultdict(int)
@@ -320,7 +325,8 @@ class Context:
         if out is None:
             order = self.order(ledger)
             out = np.empty(len(order), dtype=order.dtype)
-            out[order] = np.arange(len(order), dtype=order.dtype)
+            for start in range(0, len(order), 1 << 20):  # a million at a time: no second full-length array
+                out[order[start:start + (1 << 20)]] = np.arange(start, min(start + (1 << 20), len(order)), dtype=order.dtype)
             self._record_cache[key] = out
         return out
 
@@ -411,7 +417,7 @@ def numbers(seq) -> np.ndarray:
 
 def _per_value(values: list, codes: np.ndarray, fn: Callable, default) -> list:
     """``fn`` of each distinct value some record holds (``default`` for values no record holds)."""
-    held = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), dtype=np.int64)
+    held = count_codes(codes, len(values))
     return [fn(v) if held[k] else default for k, v in enumerate(values)]
 
 
