@@ -51,7 +51,7 @@ def test_limit_holds_in_a_worker_thread(tmp_path, one_second, source):
     assert isinstance(out, InputError), out
     text = str(out)
     assert "秒时限" in text and "report.md.j2" in text and "第1行" in text
-    assert seconds < 5, seconds
+    assert seconds < 15, seconds  # limit 1 s; unstopped, the loop runs for hours (slack for a loaded 2-core machine)
     assert sys.gettrace() is before
 
 
@@ -60,7 +60,7 @@ def test_limit_holds_in_the_main_thread(tmp_path, one_second):
     out, seconds, thread = _render(tmp_path, SPIN)
     assert thread == threading.main_thread().name
     assert isinstance(out, InputError) and "秒时限" in str(out)
-    assert seconds < 5
+    assert seconds < 15
     assert sys.gettrace() is before  # a debugger's or coverage's trace function is given back
 
 
