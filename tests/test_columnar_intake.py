@@ -227,7 +227,7 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
     """Whatever the bytes (blank lines, control bytes, quotes, invalid UTF-8 in the middle, GB18030, a BOM, over-long
     cells), the columnar reader gives exactly what the cell-by-cell reader gives, or hands the file to it. With
     small reads every check meets its bytes split across reads (and the batches are small: Arrow reads 64 bytes at
-    a time); text columns are held as codes, as Arrow strings, or turn from one into the other between batches;
+    a time, decoded ahead on the helper thread; without, in the caller's thread); text columns are held as codes, as Arrow strings, or turn from one into the other between batches;
     with a weak hash every identifier collides with every other and the duplicate check compares them as text."""
     tmp_path = tmp_path_factory.mktemp("bytes")
     pkg = _package(tmp_path, "")
@@ -236,6 +236,7 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
         if small_reads:
             m.setattr(package_module, "_HEADER_READ", 7)
             m.setattr(package_module, "_BLOCK", 64)
+            m.setattr(package_module, "_AHEAD_FROM", 0)  # small files decoded ahead too (the threaded path)
             m.setattr(columns_module, "PAGE", 5)
         if text == "text":
             m.setattr(columns_module, "TEXT_BATCH", 0)
@@ -319,3 +320,26 @@ def test_codes_widen_across_pages(tmp_path, monkeypatch):
     assert len(decision.values) == 300 and decision.codes.itemsize == 2
     assert [str(v) for v in ledger.column("decision_date")] == [days[i % 300] for i in range(700)]
 
+
+
+def test_only_a_ledger_of_several_blocks_is_decoded_on_a_helper_thread(tmp_path, monkeypatch):
+    """A unit-sized ledger is read in the caller's thread (batch workers already keep every core busy); a larger one
+    is decoded ahead on the helper thread. Both read the same."""
+    started = []
+    real = package_module._Ahead
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(package_module, "_Ahead", Counting)
+    pkg = _package(tmp_path, "")
+    rows = [f"EC-{i},县局,行政许可,2021-05-11,2021-05-12,2,是,是".encode() for i in range(2000)]
+    (pkg / "ledgers" / "enforcement_cases.csv").write_bytes(b"\n".join([HEADER.encode()] + rows) + b"\n")
+    small = load_package(pkg, strict=False)
+    assert started == []
+    monkeypatch.setattr(package_module, "_AHEAD_FROM", 50_000)  # this file (~100 KB) now counts as several blocks
+    large = load_package(pkg, strict=False)
+    assert started == [1]  # the enforcement ledger only: every other ledger of the example is smaller
+    assert list(large.ledgers["enforcement_cases"].records) == list(small.ledgers["enforcement_cases"].records)
