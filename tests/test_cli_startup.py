@@ -71,6 +71,27 @@ def test_score_imports_only_what_scoring_needs(tmp_path):
     assert _offending(imported, NOT_FOR_SCORE) == []
 
 
+def test_score_of_a_large_ledger_reads_it_with_arrow_without_pyarrow_compute(tmp_path):
+    """A ledger of 64 KB or more is read by Arrow; its compute functions are called directly (evidence.columns.Compute),
+    never through ``pyarrow.compute``, whose import wraps ~290 functions (~20 ms of each run)."""
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(ROOT / "examples" / "weak-town", pkg)
+    ledger = pkg / "ledgers" / "enforcement_cases.csv"
+    header, *rows = ledger.read_text(encoding="utf-8").splitlines()
+    copies = [f"{row.split(',', 1)[0]}-{k}," + row.split(",", 1)[1] for k in range(200) for row in rows]
+    ledger.write_text("\n".join([header, *copies]) + "\n", encoding="utf-8")
+    assert ledger.stat().st_size > 64 * 1024
+    out = tmp_path / "r.html"
+    imported = _imported_after("from engine.cli import main\n"
+                               f"try:\n    main(['score', {str(pkg)!r}, '-o', {str(out)!r}])\n"
+                               "except SystemExit as exc:\n    assert exc.code in (0, 3), exc.code\n")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "pyarrow.csv" in imported and "pyarrow._compute" in imported
+    assert "pyarrow.compute" not in imported
+
+
 def test_command_runs_with_the_collector_on_after_a_frozen_start_up(tmp_path):
     out = tmp_path / "r.html"
     probe = ("import gc, json, os\n"
