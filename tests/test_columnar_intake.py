@@ -377,3 +377,12 @@ def test_a_small_ledger_is_read_cell_by_cell_and_the_same(tmp_path, monkeypatch)
         assert list(ledger.rows) == list(columnar.ledgers[name].rows), name
     assert [vars(p) if not hasattr(p, "model_dump") else p.model_dump() for p in small.problems] == \
         [vars(p) if not hasattr(p, "model_dump") else p.model_dump() for p in columnar.problems]
+
+
+def test_parse_floor_reads_the_catalog_the_rules_use():
+    """bench/bench.py's parse floor reads packages with evidence's own ledger catalog, without importing the rule
+    engine: it must be the catalog the rules score with."""
+    from engine.evaluate import load_rules
+    from evidence.package import load_ledger_catalog
+
+    assert load_ledger_catalog() == load_rules().ledgers
