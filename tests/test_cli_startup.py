@@ -61,12 +61,17 @@ def test_import_and_help_stay_light():
     assert {"pydantic", "engine.rules", "engine.evaluate"} <= set(_offending(imported, HEAVY + LAYERS))
 
 
-def test_score_imports_only_what_scoring_needs(tmp_path):
-    out = tmp_path / "r.html"
+def _imported_by_score(pkg: str, out: Path) -> list[str]:
+    """The modules a `scorecard score PKG -o OUT` process has imported at its end (the HTML report written)."""
     imported = _imported_after("from engine.cli import main\n"
-                               f"try:\n    main(['score', 'examples/weak-town', '-o', {str(out)!r}])\n"
+                               f"try:\n    main(['score', {pkg!r}, '-o', {str(out)!r}])\n"
                                "except SystemExit as exc:\n    assert exc.code in (0, 3), exc.code\n")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    return imported
+
+
+def test_score_imports_only_what_scoring_needs(tmp_path):
+    imported = _imported_by_score("examples/weak-town", tmp_path / "r.html")
     assert "jinja2" in imported and "engine.evaluate.pipeline" in imported
     assert _offending(imported, NOT_FOR_SCORE) == []
 
@@ -83,11 +88,7 @@ def test_score_of_a_large_ledger_reads_it_with_arrow_without_pyarrow_compute(tmp
     copies = [f"{row.split(',', 1)[0]}-{k}," + row.split(",", 1)[1] for k in range(200) for row in rows]
     ledger.write_text("\n".join([header, *copies]) + "\n", encoding="utf-8")
     assert ledger.stat().st_size > 64 * 1024
-    out = tmp_path / "r.html"
-    imported = _imported_after("from engine.cli import main\n"
-                               f"try:\n    main(['score', {str(pkg)!r}, '-o', {str(out)!r}])\n"
-                               "except SystemExit as exc:\n    assert exc.code in (0, 3), exc.code\n")
-    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    imported = _imported_by_score(str(pkg), tmp_path / "r.html")
     assert "pyarrow.csv" in imported and "pyarrow._compute" in imported
     assert "pyarrow.compute" not in imported
 
