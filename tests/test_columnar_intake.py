@@ -48,27 +48,8 @@ def _package(tmp_path: Path, body: str, name: str = "pkg") -> Path:
 
 def _both(tmp_path: Path, body: str):
     """(columnar, cell-by-cell) results for the same file: the ledger's records, rows, sha and all problems."""
-    pkg = _package(tmp_path, body)
-    out = []
-    for columnar in (True, False):
-        original = package_module._csv_columnar
-        if not columnar:
-            def refuse(*args, **kwargs):
-                raise package_module.NotColumnar
-            package_module._csv_columnar = refuse
-        try:
-            try:
-                loaded = load_package(pkg, strict=False)
-            except InputError as exc:
-                out.append(("error", [p.model_dump() if hasattr(p, "model_dump") else vars(p) for p in exc.problems]))
-                continue
-        finally:
-            package_module._csv_columnar = original
-        ledger = loaded.ledgers.get("enforcement_cases")
-        problems = [(p.file, p.message, p.row, p.column, p.value, p.severity, p.code) for p in loaded.problems]
-        out.append((list(ledger.records) if ledger else None, list(ledger.rows) if ledger else None,
-                    ledger.sha256 if ledger else None, problems, loaded.digest))
-    return out
+    columnar, cell_by_cell, _ = _run_both(_package(tmp_path, body), body)
+    return columnar, cell_by_cell
 
 
 rows = st.lists(st.tuples(*(st.sampled_from(v) for v in CELLS.values()), st.sampled_from(["是", "否", ""])),
