@@ -177,11 +177,18 @@ def measure(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> dict:
 def child_parse(pkg: str) -> None:
     """Import the intake and read the package: the ledger definitions come from evidence/ledgers.yaml (the catalog
     ``load_rules().ledgers`` holds, checked equal by ``test_parse_floor_reads_the_catalog_the_rules_use``), not
-    through the rule engine, whose import (~150 ms) is no part of reading."""
+    through the rule engine, whose import (~150 ms) is no part of reading. The process is run as the command line
+    runs one (``engine.process``: OpenBLAS on one thread, the collector paused for the imports, frozen at exit)."""
     t = time.perf_counter()
+    from engine import process
+
+    process.limit_blas()
+    process.pause_gc()
+    process.freeze_at_exit()
     from evidence.package import load_ledger_catalog, load_package
 
     catalog = load_ledger_catalog()
+    process.resume_gc()
     t1 = time.perf_counter()
     p = load_package(Path(pkg), catalog)
     print(json.dumps({"load": time.perf_counter() - t1, "import": t1 - t, "rows": sum(len(x.records) for x in p.ledgers.values())}))

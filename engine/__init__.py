@@ -5,7 +5,8 @@ The folders follow the data: ``evidence`` (top-level package: a unit's package r
 ``engine.evaluate`` (facts, rule backends, check kinds, scoring: one ``ScoreResult``) ->
 ``engine.review`` (reviewers' verdicts and waivers applied to it) -> ``engine.output`` (reports, 整改清单,
 diff, workbooks). ``engine.batch`` and ``engine.synth`` use that pipeline; ``engine.cli`` is the face on top.
-``engine.errors``, ``engine.yamlio`` and ``engine.results`` are the shared foundations any layer may import.
+``engine.errors``, ``engine.files``, ``engine.yamlio``, ``engine.results``, ``engine.markdown`` and ``engine.process``
+are the shared foundations any layer may import.
 The layering is enforced by ``tests/test_layout.py``.
 """
 

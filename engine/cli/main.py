@@ -5,29 +5,25 @@ Commands are loaded when used: ``COMMANDS`` names each command's module, attribu
 openpyxl, SQLAlchemy...), and ``scorecard score`` imports only what scoring needs. ``tests/test_cli_startup.py``
 keeps the table equal to the commands themselves and the start-up free of heavy imports.
 
-Start-up of a command (``LazyGroup.main``): the cyclic garbage collector is paused while the command's modules are
-imported and resumed (after ``gc.freeze()``) once they are: imports only build long-lived objects (modules, classes,
-functions, pydantic schemas), and every collection during them walked all of those again (a W1 score spent 40-90 ms
-in the collector; 5-15 ms with the pause). OpenBLAS, which numpy loads, is limited to one thread unless the user set
-``OPENBLAS_NUM_THREADS``: the engine does no linear algebra, and the idle OpenBLAS thread spun for about 90 ms of CPU
-after numpy's import in every process (each batch worker too).
+Start-up of a command (``LazyGroup.main``) uses ``engine.process``: OpenBLAS held to one thread, the cyclic garbage
+collector paused while the command's modules are imported and resumed (after ``gc.freeze()``) once they are, and
+what is alive at exit frozen before the interpreter's last collection (the reasons and measurements are there).
 
 Exit codes: 0 ok, 1 below --fail-under, 2 invalid input.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
-import os
 
 import click
 
+from engine import process
 from engine.cli.options import ScorecardGroup
 from engine.cli.zh import add_examples, install
 
 install()  # click's frame and errors in Chinese
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS; batch workers inherit it
+process.limit_blas()  # before numpy loads OpenBLAS; batch workers inherit it
 
 # name -> (module under engine.cli, attribute, first paragraph of the command's help: the listing's short help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -73,36 +69,16 @@ def load_command(name: str) -> click.Command:
     return command
 
 
-_gc_paused = False  # the collector is paused for this process's start-up (once per process)
-_started = False
-
-
-def _pause_gc() -> None:
-    global _gc_paused, _started
-    if not _started and gc.isenabled():
-        gc.disable()
-        _gc_paused = True
-    _started = True
-
-
-def _resume_gc() -> None:
-    """Start-up over: what the imports built is kept out of later collections, the collector runs again."""
-    global _gc_paused
-    if _gc_paused:
-        _gc_paused = False
-        gc.freeze()
-        gc.enable()
-
-
 class LazyGroup(ScorecardGroup):
     """The commands of ``COMMANDS``, each imported the first time it is invoked or asked for its help."""
 
     def main(self, *args, **kwargs):
-        _pause_gc()
+        process.pause_gc()
+        process.freeze_at_exit()
         try:
             return super().main(*args, **kwargs)
         finally:
-            _resume_gc()  # a run that loaded no command (--help, a usage error)
+            process.resume_gc()  # a run that loaded no command (--help, a usage error)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self.commands))
@@ -110,7 +86,7 @@ class LazyGroup(ScorecardGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.commands and name in COMMANDS:
             self.commands[name] = load_command(name)
-        _resume_gc()
+        process.resume_gc()
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
