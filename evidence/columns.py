@@ -477,6 +477,15 @@ PAGE = 1 << 20  # codes per page (a page of 1 MB or more is mapped: given back t
 KNOWN_LOOKUP = 4096  # up to this many distinct values, a batch's cells are looked up among them by Arrow
 
 
+def _decoded(values) -> list:
+    """An Arrow string array's values as Python strings (the columnar reader leaves UTF-8 unchecked in the columns it
+    holds as codes: a cell that is not UTF-8 sends the file to the cell-by-cell reader)."""
+    try:
+        return values.to_pylist()
+    except UnicodeDecodeError:
+        raise NotColumnar from None
+
+
 def _batch_codes(acc: _FieldAcc, col, n: int):
     """The code of each cell of an Arrow string column (every distinct new value judged once, in order of first
     appearance), or None when the field turns out to be free text (``_FieldAcc.to_text``)."""
@@ -485,7 +494,7 @@ def _batch_codes(acc: _FieldAcc, col, n: int):
         found = pc.index_in(col, value_set=acc.known())  # the values seen before: their codes, at C speed
         if not found.null_count:
             return found.to_numpy()
-        new = pc.unique(pc.filter(col, pc.is_null(found))).to_pylist()
+        new = _decoded(pc.unique(pc.filter(col, pc.is_null(found))))
         if acc.spec.text and (len(new) > max(TEXT_BATCH, n // 8) or len(acc.verdicts) + len(new) > TEXT_CODES):
             acc.to_text()  # identifiers, names, descriptions: mostly distinct
             return None
@@ -497,7 +506,7 @@ def _batch_codes(acc: _FieldAcc, col, n: int):
                           or len(acc.verdicts) + len(enc.dictionary) > TEXT_CODES):
         acc.to_text()
         return None
-    raws = enc.dictionary.to_pylist()
+    raws = _decoded(enc.dictionary)
     local = np.fromiter((acc.intern(raw) for raw in raws), dtype=np.uint32, count=len(raws))
     return local[enc.indices.to_numpy(zero_copy_only=False)] if len(local) else np.zeros(n, dtype=np.uint32)
 
@@ -515,6 +524,9 @@ class ColumnsBuilder:
         self.found: list[tuple[int, int, Problem]] = []  # (row, column position, problem)
         self.lines: list[np.ndarray] = []
         self.kept = 0
+        # 64-bit hashes of a text record id, one array per batch (``_text_repeats``): hashed batch by batch, while
+        # the next batch is being decoded, instead of all at the end
+        self.id_hashes: list[np.ndarray] = []
 
     # -- python rows (workbooks, YAML/JSON, CSV files the columnar reader does not take) --
 
@@ -533,18 +545,18 @@ class ColumnsBuilder:
 
     # -- Arrow batches (the columnar CSV reader) --
 
-    def add_batch(self, batch, first_line: int, blank_from: list) -> None:
-        """``batch``: an Arrow record batch of string columns (one per header cell); row k is line first_line + k.
-        ``blank_from``: the batch's columns, for the blank-row test (a row whose every cell is blank is skipped)."""
+    def add_batch(self, columns: list, first_line: int) -> None:
+        """``columns``: a batch's Arrow string columns, one per header cell; row k is line first_line + k. A row whose
+        every cell is blank is skipped."""
         pa, pc = arrow()
-        n = batch.num_rows
+        n = len(columns[0]) if columns else 0
         if n == 0:
             return
         per_field, texts = [], []
         cand = None  # rows blank in every column looked at so far
         tested: set[int] = set()
         for acc in self.accs:
-            col = batch.column(acc.spec.index)
+            col = columns[acc.spec.index]
             codes = None if acc.as_text else _batch_codes(acc, col, n)
             if codes is None:
                 per_field.append(None)
@@ -559,7 +571,7 @@ class ColumnsBuilder:
                 else:
                     cand = np.flatnonzero(blank[codes]) if cand is None else cand[blank[codes[cand]]]
                 tested.add(acc.spec.index)
-        for index, col in enumerate(blank_from):  # then the other columns, only for the rows still blank
+        for index, col in enumerate(columns):  # then the other columns, only for the rows still blank
             if index in tested:
                 continue
             if cand is not None and not len(cand):
@@ -647,7 +659,10 @@ class ColumnsBuilder:
                 text_values = [None if t is None else pc.take(t, idx) for t in text_values]
         for acc, codes, text in zip(self.accs, per_field, text_values):
             if text is not None:
-                acc.chunks.append(text.combine_chunks() if hasattr(text, "combine_chunks") else text)
+                chunk = text.combine_chunks() if hasattr(text, "combine_chunks") else text
+                acc.chunks.append(chunk)
+                if acc.spec.name == self.id_field:
+                    self.id_hashes.append(_hash_text(chunk))
             else:  # as narrow as the distinct values so far allow (concatenation widens to the widest at the end)
                 acc.put(codes)
         self.lines.append(lines.astype(np.uint32, copy=False))
@@ -664,7 +679,8 @@ class ColumnsBuilder:
             if id_col is None:
                 repeats = [(k, 0, "None") for k in range(1, self.kept)]
             elif isinstance(id_col, TextColumn):
-                repeats = _text_repeats(id_col.array)
+                repeats = _text_repeats(id_col.array, self.id_hashes)
+                self.id_hashes = []
             else:
                 values, codes = id_col.encoded()
                 texts = ["None" if v is None else str(v) for v in values]
@@ -748,26 +764,23 @@ def _hash_text(arr) -> np.ndarray:
     return h
 
 
-def _text_repeats(chunked) -> list[tuple[int, int, str]]:
-    """``_repeats`` of a text column by its text: rows are told apart by a 64-bit hash of their text; only the rows
-    whose hash is not unique (a repeat, or a rare collision) are compared as text."""
+def _text_repeats(chunked, hashed: list[np.ndarray]) -> list[tuple[int, int, str]]:
+    """``_repeats`` of a text column by its text: rows are told apart by a 64-bit hash of their text (``hashed``: the
+    hashes of the column's chunks, in order); only the rows whose hash is not unique (a repeat, or a rare collision)
+    are compared as text."""
     pa, _ = arrow()
-    def hashes() -> np.ndarray:
-        out = np.empty(len(chunked), dtype=np.uint64)
-        at = 0
-        for chunk in chunked.chunks:
-            out[at:at + len(chunk)] = _hash_text(chunk)
-            at += len(chunk)
-        return out
-
-    ordered = hashes()
+    ordered = np.concatenate(hashed) if hashed else np.zeros(0, dtype=np.uint64)
     ordered.sort()  # in place: one array of 8 bytes a row
     same = ordered[1:] == ordered[:-1]
     if not same.any():
         return []
     repeated = np.unique(ordered[1:][same])
     del ordered, same
-    suspects = np.flatnonzero(np.isin(hashes(), repeated))  # hashed again: rare (a repeated id)
+    suspects, at = [], 0
+    for chunk in hashed:
+        suspects.append(np.flatnonzero(np.isin(chunk, repeated)) + at)
+        at += len(chunk)
+    suspects = np.concatenate(suspects)
     texts = chunked.take(pa.array(suspects)).to_pylist()
     first: dict[str, int] = {}
     out = []

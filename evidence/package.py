@@ -15,6 +15,7 @@ error found; warnings are returned on the package.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import itertools
 import json
@@ -45,7 +46,7 @@ from engine.files import (
 )
 from engine.yamlio import parse_yaml_bytes, validation_problems
 from evidence.codes import did_you_mean, labels, suggest, to_code
-from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow
+from evidence.columns import MAX_CELL, ColumnsBuilder, FieldSpec, NotColumnar, Verdict, arrow, np
 from evidence.models import Ledger, UnitInfo
 from evidence.schema import LedgerCatalog, LedgerDef, load_ledger_catalog
 from evidence.values import EXPECTED, PARSERS
@@ -136,7 +137,6 @@ def _csv_rows(reader, rel: str) -> Iterator[list[str]]:
                                  code="csv")) from None
 
 
-_CONTROL = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20)) + b"\x7f"  # decode_text's control characters
 _BOM = b"\xef\xbb\xbf"
 _HEADER_READ = 1 << 16  # bytes read at a time while looking for the end of the header line
 _BLOCK = 1 << 22  # bytes Arrow parses at a time (2 MB: 3-5% more CPU on W2, the same peak)
@@ -144,15 +144,59 @@ _AHEAD_FROM = 3 * _BLOCK  # a file larger than this is decoded a batch ahead on 
 # a smaller ledger is read by the cell-by-cell reader: its few hundred rows take less than Arrow's set-up per file
 # (measured on the W1 unit, 20 small ledgers and one of 2.9 MB: whole `score` 437 -> 410 ms)
 _COLUMNAR_FROM = 64 * 1024
-_KEEP = bytes(b for b in range(256) if b not in _CONTROL and b != 0x2C)  # translate(None, _KEEP): control bytes and commas
+_POOLED_READ = 1 << 20  # a read this large goes into a reused block buffer (``_Blocks``)
+_READ_AHEAD = 4  # blocks read but not yet made into batches, at most
+_READ_WAIT = 0.25  # seconds a block read waits for its turn (``_CheckedStream.read``)
+
+
+class _Blocks:
+    """Buffers for the blocks Arrow reads, used again once Arrow lets go of them: a fresh 4 MB bytes object per
+    block is a fresh mapping the kernel zeroes page by page (measured on W2's 146 MB ledger: the reads cost 75 ms
+    that way, 16 ms into buffers whose pages are in place). A block is lent to Arrow as a foreign buffer whose owner
+    is a ``_Loan``: when Arrow drops its last reference to the block, the loan is collected and gives the buffer
+    back (so the buffers in use are at most the blocks Arrow holds, however long the file)."""
+
+    def __init__(self) -> None:
+        self.free: list = []
+
+    def take(self, n: int) -> _Block:
+        while self.free:
+            array = self.free.pop()
+            if len(array) >= n:
+                return _Block(self, array)
+        return _Block(self, np.empty(n, dtype=np.uint8))
+
+
+class _Block:
+    def __init__(self, blocks: _Blocks, array) -> None:
+        self.blocks, self.array = blocks, array
+
+    def give_back(self) -> None:
+        self.blocks.free.append(self.array)
+
+    def lend(self, size: int):
+        """The first ``size`` bytes as an Arrow buffer; the array goes back to the free list when Arrow is done."""
+        pa, _ = arrow()
+        return pa.foreign_buffer(self.array.ctypes.data, size, base=_Loan(self.blocks, self.array))
+
+
+class _Loan:
+    def __init__(self, blocks: _Blocks, array) -> None:
+        self.blocks, self.array = blocks, array
+
+    def __del__(self) -> None:
+        self.blocks.free.append(self.array)
 
 
 class _CheckedStream:
-    """The file's bytes as Arrow reads them, checked on the way: hashed (SHA-256), no control character, no double
-    quote (no quoted cell: every line is one record and every comma a separator, so row k of the reader is line k of
-    the file); the commas are counted (an empty line is the only line Arrow takes with fewer than the header's: the
-    reader compares the count with its rows). Arrow itself checks that every cell is valid UTF-8 and the reader the
-    length of every cell; anything else stops the columnar read (``NotColumnar``)."""
+    """The file's bytes as Arrow reads them, checked on the way: hashed (SHA-256), no control character (those
+    ``decode_text`` refuses: below U+0020 except tab and line ends, and U+007F), no double quote (no quoted cell:
+    every line is one record and every comma a separator, so row k of the reader is line k of the file); the commas
+    are counted (an empty line is the only line Arrow takes with fewer than the header's: the reader compares the
+    count with its rows). The reader checks that every cell is UTF-8 (``_batch_columns``) and not over-long;
+    anything else stops the columnar read (``NotColumnar``). The checks are numpy passes over each block, with the
+    interpreter let go. Blocks are read into reused buffers (``_Blocks``), at most ``_READ_AHEAD`` ahead of the
+    batches the reader has made."""
 
     def __init__(self, fd: int, limit: int):
         self.fd, self.limit = fd, limit
@@ -164,21 +208,43 @@ class _CheckedStream:
         self.closed = False
         self.lock = threading.Lock()
         self.shut_down = False
+        self.scratch = None  # one boolean per byte of the largest block read, reused by every check
+        self.blocks = _Blocks()
+        # Arrow's read-ahead would read as far ahead as it can (9-19 blocks of W2's 35 were seen in flight: 36-76 MB,
+        # the run-to-run spread of the peak); a block read waits until the reader has turned the ones before
+        # into batches (``block_done``)
+        self.window = threading.Semaphore(_READ_AHEAD)
 
-    def _raw(self, n: int) -> bytes:
+    def _raw(self, n: int):
+        """Up to ``n`` bytes, checked: bytes for a small read (the header's), an Arrow buffer lent from ``_Blocks``
+        for a block (Arrow takes either)."""
         with self.lock:  # Arrow reads ahead on its I/O thread: never after ``shut`` (the descriptor may be reused)
             if self.shut_down:
                 return b""
-            chunk = os.read(self.fd, n)
-        return self._check(chunk)
+            if n < _POOLED_READ:
+                return self._check(os.read(self.fd, n))
+            block = self.blocks.take(n)
+            view = memoryview(block.array)
+            got = 0
+            while got < n and (k := os.readv(self.fd, [view[got:n]])):
+                got += k
+            if not got:
+                block.give_back()
+                return self._check(b"")
+            return self._check(block.lend(got))
 
     def shut(self) -> None:
         """No read after this (Arrow's read-ahead may still be running when the reader stops with an error)."""
         with self.lock:
             self.shut_down = True
+        self.window.release(1 << 16)  # a read waiting for its turn returns (nothing)
 
-    def _check(self, chunk: bytes) -> bytes:
-        if not chunk:
+    def block_done(self) -> None:
+        """The reader made a batch: one more block may be read."""
+        self.window.release()
+
+    def _check(self, chunk):
+        if not len(chunk):
             if self.decoder is not None:
                 try:
                     self.decoder.decode(b"", final=True)
@@ -186,29 +252,49 @@ class _CheckedStream:
                     raise NotColumnar from None
             return chunk
         if self.size == 0:
-            if chunk.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xfe", b"\xfe\xff")):
+            head = bytes(chunk[:4])
+            if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xfe", b"\xfe\xff")):
                 raise NotColumnar
-            if chunk.startswith(_BOM):
+            if head.startswith(_BOM):
                 self.sha.update(chunk[:3])
                 self.size += 3
                 chunk = chunk[3:]
-            if chunk.startswith((b"\r", b"\n")):
+                head = bytes(chunk[:1])
+            if head.startswith((b"\r", b"\n")):
                 raise NotColumnar
         self.sha.update(chunk)
         self.size += len(chunk)
-        if self.size > self.limit or b'"' in chunk:
+        if self.size > self.limit:
             raise NotColumnar
-        marks = chunk.translate(None, _KEEP)  # the commas and any control byte
-        commas = marks.count(b",")
-        if commas != len(marks):
-            raise NotColumnar
-        self.commas += commas
-        if self.decoder is not None and not chunk.isascii():
+        self.commas += self._scan(chunk)
+        if self.decoder is not None:
             try:
                 self.decoder.decode(chunk)
             except UnicodeDecodeError:
                 raise NotColumnar from None
         return chunk
+
+    def _scan(self, chunk) -> int:
+        """The chunk's commas; ``NotColumnar`` for a double quote or a control byte."""
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        if self.scratch is None or len(self.scratch) < len(data):
+            self.scratch = np.empty(max(len(data), _HEADER_READ), dtype=bool)
+        hits = self.scratch[:len(data)]
+
+        def count(compare, value) -> int:
+            compare(data, value, out=hits)
+            return int(np.count_nonzero(hits))
+
+        if count(np.equal, 0x22) or count(np.equal, 0x7F):
+            raise NotColumnar
+        low = count(np.less, 0x20)  # line ends and tabs are the only ones allowed
+        for allowed in (0x0A, 0x0D, 0x09):
+            if not low:
+                break
+            low -= count(np.equal, allowed)
+        if low:
+            raise NotColumnar
+        return count(np.equal, 0x2C)
 
     def header(self) -> str:
         """The first line (decoded); the stream then starts at the second."""
@@ -234,11 +320,15 @@ class _CheckedStream:
         except UnicodeDecodeError:
             raise NotColumnar from None
 
-    # the file protocol Arrow uses
-    def read(self, n: int = -1) -> bytes:
+    # the file protocol Arrow uses (anything with the buffer protocol may be returned)
+    def read(self, n: int = -1):
         if self.pending:
             out, self.pending = self.pending, b""
             return out
+        # Read ahead at most _READ_AHEAD blocks of the batches made. The bound is for memory only: a read that
+        # waits longer than _READ_WAIT goes ahead anyway (Arrow never needs more than three blocks for a batch, a
+        # row may not straddle two block boundaries, but nothing here relies on that)
+        self.window.acquire(timeout=_READ_WAIT)
         return self._raw(n if n and n > 0 else 1 << 24)
 
     def readable(self) -> bool:
@@ -259,29 +349,29 @@ class _CheckedStream:
                 self.decoder.decode(out)
             except UnicodeDecodeError:
                 raise NotColumnar from None
-        while self._raw(1 << 24):
+        while len(self._raw(_BLOCK)):
             pass
 
 
 class _Ahead:
-    """The batches of an Arrow CSV reader, each decoded on a helper thread while the caller judges the one before
-    (Arrow lets go of the interpreter while it decodes: the two run on two cores). Same batches, same order; an
-    error of the reader is raised to the caller in its place."""
+    """The batches of an Arrow CSV reader, each decoded (and ``prepare``d) on a helper thread while the caller judges
+    the one before (Arrow lets go of the interpreter while it decodes: the two run on two cores). Same batches, same
+    order; an error of the reader is raised to the caller in its place."""
 
     _END = object()
 
-    def __init__(self, reader, depth: int = 2):
+    def __init__(self, reader, prepare: Callable[[Any], Any] = lambda batch: batch, depth: int = 2):
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.stop = False
-        self.thread = threading.Thread(target=self._run, args=(reader,), name="csv-batches", daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(reader, prepare), name="csv-batches", daemon=True)
         self.thread.start()
 
-    def _run(self, reader) -> None:
+    def _run(self, reader, prepare: Callable[[Any], Any]) -> None:
         try:
             for batch in reader:
                 if self.stop:
                     return
-                self.queue.put(batch)
+                self.queue.put(prepare(batch))
             self.queue.put(self._END)
         except BaseException as exc:  # handed to the caller, raised there
             self.queue.put(exc)
@@ -306,6 +396,27 @@ class _Ahead:
         self.thread.join()
 
 
+def _counted(reader, stream: _CheckedStream) -> Iterator:
+    """The reader's batches; each one made lets the stream read one more block."""
+    for batch in reader:
+        stream.block_done()
+        yield batch
+
+
+def _batch_columns(batch, field_limit: int, coded: frozenset[int]) -> list:
+    """A batch's columns, checked: a cell longer than the csv module's field limit (bytes bound the characters) is
+    that module's error, so the file goes to the cell-by-cell reader (``NotColumnar``); so does a cell that is not
+    UTF-8 (Arrow reads the cells unchecked: ``ArrowInvalid`` here for the columns of text, and for the ``coded``
+    ones, held as codes, ``_batch_codes`` decodes each new distinct cell)."""
+    pa, pc = arrow()
+    for index, col in enumerate(batch.columns):
+        if (pc.max(pc.binary_length(col)).as_py() or 0) > field_limit:
+            raise NotColumnar
+        if index not in coded:
+            col.validate(full=True)
+    return batch.columns
+
+
 def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budget: ReadBudget
                   ) -> tuple[Ledger, list[Problem], str]:
     """Read a CSV ledger with Arrow in batches, straight into columns (``evidence.columns``): the file is never held
@@ -321,7 +432,7 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         raise NotColumnar from None
     import pyarrow.csv as pacsv
 
-    pa, pc = arrow()
+    pa, _ = arrow()
 
     try:
         stream = None
@@ -338,28 +449,29 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
             return _empty_ledger(ledger_def, rel, None), problems, stream.sha.hexdigest()
         if len(header) < 2:  # an empty line is a row of one empty cell: only the commas tell them apart
             raise NotColumnar
-        builder = ColumnsBuilder(field_specs(ledger_def, columns, arrow=True), ledger_def.id_field,
-                                 ledger_def.fields[ledger_def.id_field].title, rel, None)
+        specs = field_specs(ledger_def, columns, arrow=True)
+        builder = ColumnsBuilder(specs, ledger_def.id_field, ledger_def.fields[ledger_def.id_field].title, rel, None)
         names = [f"c{i}" for i in range(len(header))]
-        field_limit = csv.field_size_limit()  # a longer cell is the csv module's error: the cell-by-cell reader's
+        # UTF-8: a field that is no plain text (a date, a number, yes/no, a category) is always held as codes, and
+        # each new distinct cell is decoded in Python (``_batch_codes``); every other column is checked per batch
+        coded = frozenset(spec.index for spec in specs if not spec.text)
+        prepare = functools.partial(_batch_columns, field_limit=csv.field_size_limit(), coded=coded)
         batches = None
         try:
             reader = pacsv.open_csv(
                 stream,
                 read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
                 parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, check_utf8=False,
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
             # decoding ahead on a second core pays for a ledger of several blocks; a unit-sized one is read in one
             # or two, and batch workers (one a core) keep every core busy already
-            batches = _Ahead(reader) if size > _AHEAD_FROM else None
+            made = _counted(reader, stream)
+            batches = _Ahead(made, prepare) if size > _AHEAD_FROM else None
             first = 2
-            for batch in batches if batches is not None else reader:
-                for col in batch.columns:  # bytes bound the characters
-                    if (pc.max(pc.binary_length(col)).as_py() or 0) > field_limit:
-                        raise NotColumnar
-                builder.add_batch(batch, first, batch.columns)
-                first += batch.num_rows
+            for prepared in batches if batches is not None else map(prepare, made):
+                builder.add_batch(prepared, first)
+                first += len(prepared[0])
         except pa.ArrowInvalid:  # a row with more or fewer cells than the header
             raise NotColumnar from None
         except OSError as exc:

@@ -215,8 +215,9 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
     """Whatever the bytes (blank lines, control bytes, quotes, invalid UTF-8 in the middle, GB18030, a BOM, over-long
     cells), the columnar reader gives exactly what the cell-by-cell reader gives, or hands the file to it. With
     small reads every check meets its bytes split across reads (and the batches are small: Arrow reads 64 bytes at
-    a time, decoded ahead on the helper thread; without, in the caller's thread); text columns are held as codes, as Arrow strings, or turn from one into the other between batches;
-    with a weak hash every identifier collides with every other and the duplicate check compares them as text."""
+    a time, into reused block buffers, decoded ahead on the helper thread; without, in the caller's thread); text
+    columns are held as codes, as Arrow strings, or turn from one into the other between batches; with a weak hash
+    every identifier collides with every other and the duplicate check compares them as text."""
     tmp_path = tmp_path_factory.mktemp("bytes")
     pkg = _package(tmp_path, "")
     (pkg / "ledgers" / "enforcement_cases.csv").write_bytes(body)
@@ -224,6 +225,7 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
         if small_reads:
             m.setattr(package_module, "_HEADER_READ", 7)
             m.setattr(package_module, "_BLOCK", 64)
+            m.setattr(package_module, "_POOLED_READ", 32)  # the blocks read into reused buffers (not the header)
             m.setattr(package_module, "_AHEAD_FROM", 0)  # small files decoded ahead too (the threaded path)
             m.setattr(columns_module, "PAGE", 5)
         if text == "text":
@@ -243,6 +245,10 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
     ([b"EC-1,a,b,2021-05-11,,,,", b"", b"EC-2,a,b,2021-05-11,,,,"], b"\r\n", False, False),  # an empty line
     ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,a,b,2021-05-11,,,,", b""], b"\n", False, False),  # an empty last line
     ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,\xe4\xb8,b,2021-05-11,,,,"], b"\n", False, False),  # invalid UTF-8, row 3
+    # invalid UTF-8 in columns held as codes (a date, yes/no: decoded when first seen) and in a column of no field
+    ([b"EC-1,a,b,2021-05-11,,,,"] * 3 + [b"EC-2,a,b,2021-05-\xe4\xb8,,,,"], b"\n", False, False),
+    ([b"EC-1,a,b,2021-05-11,,,,\xe6\x98\xaf"] * 3 + [b"EC-2,a,b,2021-05-11,,,,\xe6\x98"], b"\n", False, False),
+    ([b"EC-1,a,b,2021-05-11,,,,,x"] * 3 + [b"EC-2,a,b,2021-05-11,,,,,\xff"], b"\n", False, False),
     ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2," + b"a" * 131_073 + b",b,2021-05-11,,,,"], b"\n", False, False),  # over the csv limit
     ([b"EC-1," + "长".encode() * 33000 + b",b,2021-05-11,,,,"], b"\n", False, True),  # over 32,767 characters: Arrow
 ])
@@ -262,15 +268,61 @@ def test_a_file_handed_back_midway_leaves_the_other_files_hashes_alone(tmp_path)
     rows = [f"EC-{i},局,行政许可,2021-05-11,2021-05-12,2,是,是" for i in range(60)]
     rows[40] = 'EC-40,"县,局",行政许可,2021-05-11,2021-05-12,2,是,是'
     pkg = _package(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
-    sizes = (package_module._HEADER_READ, package_module._BLOCK)
-    package_module._HEADER_READ, package_module._BLOCK = 7, 64
+    sizes = (package_module._HEADER_READ, package_module._BLOCK, package_module._POOLED_READ)
+    package_module._HEADER_READ, package_module._BLOCK, package_module._POOLED_READ = 7, 64, 32
     try:
         for _ in range(30):
             loaded = load_package(pkg, strict=False)
             for ledger in loaded.ledgers.values():
                 assert ledger.sha256 == hashlib.sha256((pkg / ledger.file).read_bytes()).hexdigest(), ledger.file
     finally:
-        package_module._HEADER_READ, package_module._BLOCK = sizes
+        package_module._HEADER_READ, package_module._BLOCK, package_module._POOLED_READ = sizes
+
+
+def test_block_buffers_are_reused_only_after_arrow_lets_go_and_read_ahead_is_bounded(tmp_path, monkeypatch):
+    """Blocks are read into buffers lent to Arrow and used again once it drops them: a thousand blocks take a
+    handful of buffers, Arrow never reads more than ``_READ_AHEAD`` blocks ahead of the batches made, and what is
+    read is exactly the file (a buffer written while Arrow still held it would change rows)."""
+    made, ahead = {}, []  # buffers made by each stream (one per ledger file)
+    real_take = package_module._Blocks.take
+
+    def take(self, n):
+        made.setdefault(id(self), []).append(not self.free)
+        return real_take(self, n)
+
+    real_raw = package_module._CheckedStream._raw
+    batches = [0]
+
+    def raw(self, n):
+        chunk = real_raw(self, n)
+        if n >= package_module._POOLED_READ and len(chunk):
+            self.reads += 1
+            ahead.append(self.reads - batches[0])  # blocks read, not yet made into batches
+        return chunk
+
+    real_counted = package_module._counted
+
+    def counted(reader, stream):
+        for batch in real_counted(reader, stream):
+            batches[0] += 1
+            yield batch
+
+    monkeypatch.setattr(package_module._CheckedStream, "reads", 0, raising=False)
+    monkeypatch.setattr(package_module._Blocks, "take", take)
+    monkeypatch.setattr(package_module._CheckedStream, "_raw", raw)
+    monkeypatch.setattr(package_module, "_counted", counted)
+    monkeypatch.setattr(package_module, "_BLOCK", 256)
+    monkeypatch.setattr(package_module, "_POOLED_READ", 128)
+    monkeypatch.setattr(package_module, "_AHEAD_FROM", 0)
+    monkeypatch.setattr(package_module, "_READ_WAIT", 60)  # the bound strictly (a read never goes ahead on a timeout)
+    days = [f"2021-{1 + d // 28:02d}-{1 + d % 28:02d}" for d in range(300)]
+    body = HEADER + "\n" + "".join(f"EC-{i},县局{i % 7},行政许可,{days[i % 300]},,{i % 5},是,否\n" for i in range(6000))
+    columnar, cell_by_cell = _both(tmp_path, body)
+    assert columnar == cell_by_cell
+    enforcement = max(made.values(), key=len)
+    assert len(enforcement) > 900  # blocks read (the first 64 KB come with the header)
+    assert sum(enforcement) <= package_module._READ_AHEAD + 4  # buffers made: the rest were used again
+    assert max(ahead) <= package_module._READ_AHEAD + 1
 
 
 def test_batches_are_decoded_ahead_in_order_and_a_reader_error_is_raised_in_its_place():
