@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Status = Literal["pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error"]
 STATUSES: tuple[str, ...] = ("pass", "fail", "partial", "not_applicable", "needs_review", "missing_evidence", "error")
@@ -25,7 +25,14 @@ STATUS_ZH = {
 SCHEMA_VERSION = "1.0"
 
 
-class Citation(BaseModel):
+class _Model(BaseModel):
+    """The result models build their validators when first used, not when imported: a ``score`` run builds only
+    those it uses (measured: importing this module 53 -> 46 ms)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Citation(_Model):
     """One record behind a finding: ledger file, row in that file, record id, and what it shows."""
 
     ledger: str
@@ -36,14 +43,14 @@ class Citation(BaseModel):
     note: str | None = None
 
 
-class YearResult(BaseModel):
+class YearResult(_Model):
     year: int
     status: Status
     actual: str
     required: str
 
 
-class Override(BaseModel):
+class Override(_Model):
     """An evaluator's verdict (人工核查) that replaced the automated result (XCCDF override)."""
 
     verdict: Literal["pass", "fail", "partial", "not_applicable"]
@@ -55,7 +62,7 @@ class Override(BaseModel):
     source: str
 
 
-class Waiver(BaseModel):
+class Waiver(_Model):
     """An active waiver (豁免): the item is shown as waived and scored as ``scoring`` says."""
 
     justification: str
@@ -65,7 +72,7 @@ class Waiver(BaseModel):
     source: str
 
 
-class CheckResult(BaseModel):
+class CheckResult(_Model):
     id: str
     kind: str
     title: str
@@ -84,7 +91,7 @@ class CheckResult(BaseModel):
     points: float | None = None  # review checks: the share of the indicator's points this judgement carries
 
 
-class IndicatorResult(BaseModel):
+class IndicatorResult(_Model):
     no: int
     category: int
     title: str
@@ -119,7 +126,7 @@ class IndicatorResult(BaseModel):
         return self
 
 
-class CategoryResult(BaseModel):
+class CategoryResult(_Model):
     no: int
     name: str
     points: float
@@ -139,7 +146,7 @@ class CategoryResult(BaseModel):
         return self
 
 
-class Figure(BaseModel):
+class Figure(_Model):
     """One named score figure: its name, the score on the edition's scale, the points behind it and what it means."""
 
     name: str
@@ -148,7 +155,7 @@ class Figure(BaseModel):
     explanation: str
 
 
-class ScoreRange(BaseModel):
+class ScoreRange(_Model):
     """得分区间: the score if every pending review share fails (low) or passes (high)."""
 
     name: str = "得分区间"
@@ -157,7 +164,7 @@ class ScoreRange(BaseModel):
     explanation: str
 
 
-class Summary(BaseModel):
+class Summary(_Model):
     score: float
     total_points: float
     earned: float
@@ -187,7 +194,7 @@ class Summary(BaseModel):
         return self
 
 
-class UnitSummary(BaseModel):
+class UnitSummary(_Model):
     name: str
     type: str
     region: str
@@ -196,7 +203,7 @@ class UnitSummary(BaseModel):
     inspection_date: str | None = None
 
 
-class CalendarOverrideInfo(BaseModel):
+class CalendarOverrideInfo(_Model):
     """A year the official holiday calendar covers whose schedule was replaced by a calendar file, as the profile's
     ``calendar_overrides`` allowed: the year, the file used and the cited source (notice title, number, date)."""
 
@@ -205,7 +212,7 @@ class CalendarOverrideInfo(BaseModel):
     source: str
 
 
-class RunInfo(BaseModel):
+class RunInfo(_Model):
     tool: str
     version: str
     rules_edition: str
@@ -221,7 +228,7 @@ class RunInfo(BaseModel):
     calendar_overrides: list[CalendarOverrideInfo] = Field(default_factory=list)
 
 
-class LedgerFile(BaseModel):
+class LedgerFile(_Model):
     """A ledger as read: its file (and sheet), the file's SHA-256 and how many records were accepted."""
 
     ledger: str
@@ -232,7 +239,7 @@ class LedgerFile(BaseModel):
     records: int
 
 
-class AttachmentFile(BaseModel):
+class AttachmentFile(_Model):
     """A file named in the documents catalog (附件路径), with its SHA-256 at the time of scoring."""
 
     doc_id: str
@@ -241,14 +248,14 @@ class AttachmentFile(BaseModel):
     size: int
 
 
-class EvidenceManifest(BaseModel):
+class EvidenceManifest(_Model):
     """What was scored, file by file: anyone holding the package can check it is the one behind this result."""
 
     ledgers: list[LedgerFile] = Field(default_factory=list)
     attachments: list[AttachmentFile] = Field(default_factory=list)
 
 
-class YearShare(BaseModel):
+class YearShare(_Model):
     """One year of the creation period: how many of its days fall inside the period."""
 
     year: int
@@ -257,7 +264,7 @@ class YearShare(BaseModel):
     partial: bool
 
 
-class PartialYearRule(BaseModel):
+class PartialYearRule(_Model):
     """不完整年度: the edition's (or profile's) rule for per-year quotas in years only partly inside the period."""
 
     rule: Literal["pro_rata", "exempt", "full"]
@@ -266,7 +273,7 @@ class PartialYearRule(BaseModel):
     years: list[YearShare] = Field(default_factory=list)
 
 
-class ScoreResult(BaseModel):
+class ScoreResult(_Model):
     schema_version: str = SCHEMA_VERSION
     run: RunInfo
     unit: UnitSummary
