@@ -29,14 +29,18 @@ class _Numpy:
     def __getattr__(self, name: str):
         import numpy
 
-        return getattr(numpy, name)
+        value = getattr(numpy, name)
+        setattr(self, name, value)  # looked up once: the next use finds it on the instance
+        return value
 
 
 np = _Numpy()
 
 MAX_CELL = 32767  # Excel's own limit for one cell
 TEXT_STRIP = " \t\r\n\u3000\xa0"  # what evidence.values.clean_text strips from a text cell
-PY_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # str.strip()'s blanks (none above U+3000)
+# str.strip()'s blanks (none above U+3000; ``test_py_space_is_what_str_strip_strips`` checks the list)
+PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+            "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _NULL = -1
 
 
@@ -92,7 +96,12 @@ class Compute:
         if name.startswith("_"):
             raise AttributeError(name)
         call = self._call
-        return lambda *args: call(name, list(args))
+
+        def function(*args):
+            return call(name, list(args))
+
+        setattr(self, name, function)  # made once: the next use finds it on the instance
+        return function
 
 
 _COMPUTE: Compute | None = None
@@ -135,9 +144,12 @@ def arrow():
     return pa, pc
 
 
+def _code_type(distinct: int):
+    return np.uint8 if distinct <= 0xFF else np.uint16 if distinct <= 0xFFFF else np.uint32
+
+
 def _narrow(codes: np.ndarray, distinct: int) -> np.ndarray:
-    dtype = np.uint8 if distinct <= 0xFF else np.uint16 if distinct <= 0xFFFF else np.uint32
-    return codes.astype(dtype, copy=False)
+    return codes.astype(_code_type(distinct), copy=False)
 
 
 class NotColumnar(Exception):
@@ -399,11 +411,11 @@ class _FieldAcc:
 
     def put(self, codes: np.ndarray) -> None:
         """Keep a batch's codes, as narrow as the distinct values so far allow (joined at the end in the widest)."""
-        codes = _narrow(codes, len(self.verdicts))
-        if self.page is None or self.page.dtype != codes.dtype or self.fill + len(codes) > len(self.page):
+        dtype = _code_type(len(self.verdicts))
+        if self.page is None or self.page.dtype != dtype or self.fill + len(codes) > len(self.page):
             self._turn_page()
-            self.page = np.empty(max(PAGE, len(codes)), dtype=codes.dtype)
-        self.page[self.fill:self.fill + len(codes)] = codes
+            self.page = np.empty(max(PAGE, len(codes)), dtype=dtype)
+        self.page[self.fill:self.fill + len(codes)] = codes  # narrowed as copied (every code fits)
         self.fill += len(codes)
 
     def _turn_page(self) -> None:

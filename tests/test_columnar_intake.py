@@ -419,3 +419,11 @@ def test_parse_floor_reads_the_catalog_the_rules_use():
     from evidence.package import load_ledger_catalog
 
     assert load_ledger_catalog() == load_rules().ledgers
+
+
+def test_py_space_is_what_str_strip_strips():
+    """The blanks the blank-row test trims (with Arrow) are exactly those ``str.strip()`` strips (the cell-by-cell
+    reader's test), none of them above U+3000."""
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert columns_module.PY_SPACE == spaces
+
