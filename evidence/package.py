@@ -209,6 +209,9 @@ class _CheckedStream:
         self.lock = threading.Lock()
         self.shut_down = False
         self.scratch = None  # one boolean per byte of the largest block read, reused by every check
+        self.quoted = 0  # 1 while inside a quoted cell (at the end of the bytes read so far)
+        self.closed_at_end = False  # the bytes read so far end with a closing quote: the next byte is checked
+        self.last = None  # the last byte read so far
         self.blocks = _Blocks()
         # Arrow's read-ahead would read as far ahead as it can (9-19 blocks of W2's 35 were seen in flight: 36-76 MB,
         # the run-to-run spread of the peak); a block read waits until the reader has turned the ones before
@@ -245,6 +248,8 @@ class _CheckedStream:
 
     def _check(self, chunk):
         if not len(chunk):
+            if self.quoted:  # the file ends inside a quoted cell
+                raise NotColumnar
             if self.decoder is not None:
                 try:
                     self.decoder.decode(b"", final=True)
@@ -275,7 +280,8 @@ class _CheckedStream:
         return chunk
 
     def _scan(self, chunk) -> int:
-        """The chunk's commas; ``NotColumnar`` for a double quote or a control byte."""
+        """The chunk's separating commas; ``NotColumnar`` for a control byte or a double quote that is not part of a
+        well-formed quoted cell (``_quoted``)."""
         data = np.frombuffer(chunk, dtype=np.uint8)
         if self.scratch is None or len(self.scratch) < len(data):
             self.scratch = np.empty(max(len(data), _HEADER_READ), dtype=bool)
@@ -285,7 +291,8 @@ class _CheckedStream:
             compare(data, value, out=hits)
             return int(np.count_nonzero(hits))
 
-        if count(np.equal, 0x22) or count(np.equal, 0x7F):
+        quotes = np.flatnonzero(hits) if count(np.equal, 0x22) else None
+        if count(np.equal, 0x7F):
             raise NotColumnar
         low = count(np.less, 0x20)  # line ends and tabs are the only ones allowed
         for allowed in (0x0A, 0x0D, 0x09):
@@ -294,7 +301,46 @@ class _CheckedStream:
             low -= count(np.equal, allowed)
         if low:
             raise NotColumnar
-        return count(np.equal, 0x2C)
+        commas = count(np.equal, 0x2C)
+        if quotes is not None or self.quoted or self.closed_at_end:
+            commas -= self._quoted(data, quotes if quotes is not None else np.zeros(0, dtype=np.intp), hits)
+        self.last = int(data[-1])
+        return commas
+
+    def _quoted(self, data, quotes, hits) -> int:
+        """Quoted cells, as Excel writes a cell holding a comma: ``"a,b"``, a quote inside doubled (``"a""b"``).
+        Every double quote opens or closes one (counted across chunks): an opening one starts a cell (after a comma,
+        a line end, or the quote that closed the half before a doubled quote), a closing one ends it (before a comma,
+        a line end, or the quote of a doubled quote); no line end inside one. Anything else is for the cell-by-cell
+        reader: a quote inside an unquoted cell, text after a closing quote (the csv module's error), a cell over
+        several lines. Returns the commas inside quoted cells (they separate nothing)."""
+        edges = (0x2C, 0x0A, 0x0D, 0x22)
+        if self.closed_at_end:  # the last chunk ended with a closing quote: what follows it
+            self.closed_at_end = False
+            if int(data[0]) not in edges:
+                raise NotColumnar
+        if len(quotes):
+            opening = (np.arange(len(quotes)) + self.quoted) % 2 == 0
+            starts, ends = quotes[opening], quotes[~opening]
+            before = data[np.maximum(starts - 1, 0)]
+            if len(starts) and starts[0] == 0:
+                before[0] = 0x0A if self.last is None else self.last
+            after = data[np.minimum(ends + 1, len(data) - 1)]
+            if len(ends) and ends[-1] == len(data) - 1:
+                after[-1] = 0x2C  # checked against the next chunk's first byte
+                self.closed_at_end = True
+            if not (np.isin(before, edges).all() and np.isin(after, edges).all()):
+                raise NotColumnar
+        inside = 0
+        for value in (0x0A, 0x0D, 0x2C):  # line ends may not be inside a quoted cell; commas there are counted
+            np.equal(data, value, out=hits)
+            where = np.flatnonzero(hits)
+            odd = (np.searchsorted(quotes, where) + self.quoted) % 2 == 1
+            if value != 0x2C and odd.any():
+                raise NotColumnar
+            inside = int(np.count_nonzero(odd))
+        self.quoted = (self.quoted + len(quotes)) % 2
+        return inside
 
     def header(self) -> str:
         """The first line (decoded); the stream then starts at the second."""
@@ -313,6 +359,8 @@ class _CheckedStream:
         while 0 < len(self.pending) < 3 and (chunk := self._raw(_HEADER_READ)):
             self.pending += chunk
         if self.pending and _BOM.startswith(self.pending[:3]):  # Arrow would drop a BOM that begins its input
+            raise NotColumnar
+        if b'"' in line:  # quoted column names: the csv module reads them (the cell-by-cell reader)
             raise NotColumnar
         self.commas -= line.count(b",")  # the commas Arrow reads
         try:
@@ -461,7 +509,8 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
             reader = pacsv.open_csv(
                 stream,
                 read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
-                parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
+                parse_options=pacsv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=False,
+                                                 ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, check_utf8=False,
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
             # decoding ahead on a second core pays for a ledger of several blocks; a unit-sized one is read in one

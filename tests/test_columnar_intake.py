@@ -153,6 +153,8 @@ def _run_both(pkg: Path, _body: str):
 GOOD_CELLS = [c.encode() for v in CELLS.values() for c in v] + [
     b"", b" ", "\u3000".encode(), "\xa0".encode(), "\u2003".encode(), " \t".encode(), "\u3000EC-9\xa0".encode(),
     "县\u2003局".encode(), "“引号”…".encode(), "\ufeff".encode(), b"\xc2\x85", "\u3000是".encode(), " 2 ".encode(),
+    # quoted as Excel quotes a cell holding a comma (a quote inside doubled); any cell may be quoted
+    '"县,局"'.encode(), b'"a""b"', b'""', b'""""', b'"2021-05-11"', '"是"'.encode(), b'" EC-7 "', b'","', b'"EC-1"',
 ]
 POOLS = [[c.encode() for c in CELLS[k]] for k in ("id", "agency", "category", "date", "date", "count", "bool", "bool")]
 VALID = [[c.encode() for c in column] for column in (
@@ -161,7 +163,10 @@ VALID = [[c.encode() for c in column] for column in (
     ["是", "否", ""], ["是", "否", ""])]
 PADS = [b"", b" ", b"\t", "\u3000".encode(), "\xa0".encode(), "\u2003".encode()]
 BAD_CELLS = [b"\x01", b"\x7f", b"\x00", b'"', b'a"b', b"\xe4\xb8", b"\xed\xa0\x80", b"\xff", b"\xc0\xaf",
-             "县市场监督管理局".encode("gb18030")]
+             "县市场监督管理局".encode("gb18030"),
+             # quotes the csv module refuses or reads otherwise: text after the closing quote, an open quote (the
+             # cell runs into the next line), a quote after a blank, a quoted cell over two lines
+             b'"a"b', b'"a" ', b'"a', b' "a"', b'"a\nb"', b'"a\r\nEC-9,b"']
 LONG_CELLS = ["长".encode() * 33000, b"a" * 131_073]
 ENDINGS = [b"\n", b"\r\n", b"\r"]
 
@@ -242,6 +247,13 @@ def test_any_bytes_read_the_same_by_both_readers(tmp_path_factory, monkeypatch, 
     ([b"EC-1,\xe5\xb1\x80,\xe8\xa1\x8c\xe6\x94\xbf\xe8\xae\xb8\xe5\x8f\xaf,2021-05-11,2021-05-12,2,\xe6\x98\xaf,\xe6\x98\xaf"] * 3,
      b"\r\n", True, True),  # plain rows, CRLF, a BOM: read by Arrow
     ([b"EC-1,a,b,2021-05-11,,,,", b",,,,,,,", b" ,\xe3\x80\x80,,,,,,"], b"\n", False, True),  # rows of blank cells: Arrow
+    # cells quoted as Excel quotes them (a comma inside, a quote doubled), CRLF: Arrow
+    ([b'EC-1,"a,b",b,2021-05-11,,,,', b'"EC-2","a""b","",2021-05-11,,,,', b'EC-3,",",b,"2021-05-11",,,,'], b"\r\n", False,
+     True),
+    ([b'EC-1,"a"b,b,2021-05-11,,,,'], b"\n", False, False),  # text after a closing quote: the csv module's error
+    ([b'EC-1,a"b,b,2021-05-11,,,,'], b"\n", False, False),  # a quote inside an unquoted cell
+    ([b'EC-1,"a', b'b",b,2021-05-11,,,,'], b"\n", False, False),  # a quoted cell over two lines
+    ([b'EC-1,a,b,2021-05-11,,,,"'], b"\n", False, False),  # an open quote at the end of the file
     ([b"EC-1,a,b,2021-05-11,,,,", b"", b"EC-2,a,b,2021-05-11,,,,"], b"\r\n", False, False),  # an empty line
     ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,a,b,2021-05-11,,,,", b""], b"\n", False, False),  # an empty last line
     ([b"EC-1,a,b,2021-05-11,,,,", b"EC-2,\xe4\xb8,b,2021-05-11,,,,"], b"\n", False, False),  # invalid UTF-8, row 3
@@ -263,10 +275,11 @@ def test_which_files_arrow_reads(tmp_path, lines, ending, bom, taken):
 
 
 def test_a_file_handed_back_midway_leaves_the_other_files_hashes_alone(tmp_path):
-    """Arrow reads ahead on its own thread: after the columnar read of one file stops (here at row 40, a quote), no
+    """Arrow reads ahead on its own thread: after the columnar read of one file stops (here at row 40, a control
+    character), no
     read-ahead may touch the descriptor (reused by the next file opened), so every ledger's SHA-256 stays the file's."""
     rows = [f"EC-{i},局,行政许可,2021-05-11,2021-05-12,2,是,是" for i in range(60)]
-    rows[40] = 'EC-40,"县,局",行政许可,2021-05-11,2021-05-12,2,是,是'
+    rows[40] = "EC-40,县\x01局,行政许可,2021-05-11,2021-05-12,2,是,是"
     pkg = _package(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
     sizes = (package_module._HEADER_READ, package_module._BLOCK, package_module._POOLED_READ)
     package_module._HEADER_READ, package_module._BLOCK, package_module._POOLED_READ = 7, 64, 32
