@@ -240,7 +240,7 @@ class _CheckedStream:
         """No read after this (Arrow's read-ahead may still be running when the reader stops with an error)."""
         with self.lock:
             self.shut_down = True
-        self.window.release(1 << 16)  # a read waiting for its turn returns (nothing)
+        self.window.release(2)  # a read waiting for its turn (Arrow reads on one thread) returns nothing
 
     def block_done(self) -> None:
         """The reader made a batch: one more block may be read."""

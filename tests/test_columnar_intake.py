@@ -338,6 +338,33 @@ def test_block_buffers_are_reused_only_after_arrow_lets_go_and_read_ahead_is_bou
     assert max(ahead) <= package_module._READ_AHEAD + 1
 
 
+def test_a_read_waiting_for_its_turn_returns_when_the_stream_is_shut(tmp_path, monkeypatch):
+    """The reader stopped (an error) while Arrow's thread waits to read one more block: shutting the stream lets that
+    read return at once, empty (without it the read would wait for ``_READ_WAIT``, here a minute)."""
+    import os
+    import threading
+    import time
+
+    monkeypatch.setattr(package_module, "_READ_WAIT", 60)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 1000)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        stream = package_module._CheckedStream(fd, 1 << 30)
+        for _ in range(package_module._READ_AHEAD):  # the window is used up: no batch was made
+            stream.read(64)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(stream.read(64)))
+        reader.start()
+        time.sleep(0.2)
+        assert reader.is_alive()  # waiting for its turn
+        stream.shut()
+        reader.join(10)
+        assert not reader.is_alive() and len(got[0]) == 0
+    finally:
+        os.close(fd)
+
+
 def test_batches_are_decoded_ahead_in_order_and_a_reader_error_is_raised_in_its_place():
     from evidence.package import _Ahead
 
