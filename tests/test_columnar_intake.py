@@ -467,3 +467,15 @@ def test_py_space_is_what_str_strip_strips():
     spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
     assert columns_module.PY_SPACE == spaces
 
+
+@pytest.mark.parametrize("values", [
+    np.array([3, 1, 2], dtype=np.int64), np.array([7, 0], dtype=np.uint8), np.array([70000, 1], dtype=np.uint32),
+    np.array([5, -1], dtype=np.int32), np.arange(10, dtype=np.int64)[::3], np.array([True, False, True]),
+    np.zeros(0, dtype=np.intp), np.array([], dtype=bool),
+])
+def test_numpy_arrays_become_the_same_arrow_arrays_as_with_pa_array(values):
+    import pyarrow as pa
+
+    got = columns_module.from_numpy(values)
+    assert got.equals(pa.array(values))
+

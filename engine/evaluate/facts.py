@@ -20,7 +20,7 @@ from engine.errors import CalendarError
 from engine.evaluate.workdays import WorkCalendar
 from engine.rules.compiler import CompiledRules, Derived, annual_date, blank_flag
 from engine.rules.conditions import month_day_field, month_day_value, normalise_value
-from evidence.columns import RowNumbers, arrow, np
+from evidence.columns import RowNumbers, arrow, from_numpy, np
 from evidence.models import Ledger
 from evidence.package import EvidencePackage
 
@@ -150,10 +150,10 @@ def _feature(name: str, values: list, codes: np.ndarray, fn) -> _Feature:
 def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(index of each record's key among the distinct keys, numbered in order of first appearance; the record where
     each distinct key first appears). Arrow's hash-based dictionary encoding: no sort of the whole column."""
-    pa, pc = arrow()
+    _, pc = arrow()
     if not len(key):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    inverse = pc.dictionary_encode(pa.array(key)).indices.to_numpy()  # numbered in order of first appearance
+    inverse = pc.dictionary_encode(from_numpy(key)).indices.to_numpy()  # numbered in order of first appearance
     seen = np.maximum.accumulate(inverse)
     first = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
     return inverse, first
