@@ -152,9 +152,9 @@ _READ_WAIT = 0.25  # seconds a block read waits for its turn (``_CheckedStream.r
 class _Blocks:
     """Buffers for the blocks Arrow reads, used again once Arrow lets go of them: a fresh 4 MB bytes object per
     block is a fresh mapping the kernel zeroes page by page (measured on W2's 146 MB ledger: the reads cost 75 ms
-    that way, 16 ms into buffers whose pages are in place). A block is lent to Arrow as a foreign buffer whose owner
-    is a ``_Loan``: when Arrow drops its last reference to the block, the loan is collected and gives the buffer
-    back (so the buffers in use are at most the blocks Arrow holds, however long the file)."""
+    that way, 16 ms into buffers whose pages are in place). A block is lent to Arrow as a foreign buffer owned by its
+    ``_Block``: when Arrow drops its last reference, the block is collected and its buffer goes back on the free list
+    (so the buffers in use are at most the blocks Arrow holds, however long the file)."""
 
     def __init__(self) -> None:
         self.free: list = []
@@ -171,18 +171,10 @@ class _Block:
     def __init__(self, blocks: _Blocks, array) -> None:
         self.blocks, self.array = blocks, array
 
-    def give_back(self) -> None:
-        self.blocks.free.append(self.array)
-
     def lend(self, size: int):
-        """The first ``size`` bytes as an Arrow buffer; the array goes back to the free list when Arrow is done."""
+        """The first ``size`` bytes as an Arrow buffer that keeps this block (and its buffer) until Arrow is done."""
         pa, _ = arrow()
-        return pa.foreign_buffer(self.array.ctypes.data, size, base=_Loan(self.blocks, self.array))
-
-
-class _Loan:
-    def __init__(self, blocks: _Blocks, array) -> None:
-        self.blocks, self.array = blocks, array
+        return pa.foreign_buffer(self.array.ctypes.data, size, base=self)
 
     def __del__(self) -> None:
         self.blocks.free.append(self.array)
@@ -232,7 +224,6 @@ class _CheckedStream:
             while got < n and (k := os.readv(self.fd, [view[got:n]])):
                 got += k
             if not got:
-                block.give_back()
                 return self._check(b"")
             return self._check(block.lend(got))
 
