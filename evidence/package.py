@@ -282,7 +282,7 @@ class _CheckedStream:
             compare(data, value, out=hits)
             return int(np.count_nonzero(hits))
 
-        quotes = np.flatnonzero(hits) if count(np.equal, 0x22) else None
+        quotes = np.flatnonzero(hits) if count(np.equal, 0x22) else np.zeros(0, dtype=np.intp)
         if count(np.equal, 0x7F):
             raise NotColumnar
         low = count(np.less, 0x20)  # line ends and tabs are the only ones allowed
@@ -293,8 +293,8 @@ class _CheckedStream:
         if low:
             raise NotColumnar
         commas = count(np.equal, 0x2C)
-        if quotes is not None or self.quoted or self.closed_at_end:
-            commas -= self._quoted(data, quotes if quotes is not None else np.zeros(0, dtype=np.intp), hits)
+        if len(quotes) or self.quoted or self.closed_at_end:
+            commas -= self._quoted(data, quotes, hits)
         self.last = int(data[-1])
         return commas
 
@@ -322,16 +322,15 @@ class _CheckedStream:
                 self.closed_at_end = True
             if not (np.isin(before, edges).all() and np.isin(after, edges).all()):
                 raise NotColumnar
-        inside = 0
-        for value in (0x0A, 0x0D, 0x2C):  # line ends may not be inside a quoted cell; commas there are counted
+        def inside(value) -> np.ndarray:  # whether each byte equal to value is inside a quoted cell
             np.equal(data, value, out=hits)
-            where = np.flatnonzero(hits)
-            odd = (np.searchsorted(quotes, where) + self.quoted) % 2 == 1
-            if value != 0x2C and odd.any():
-                raise NotColumnar
-            inside = int(np.count_nonzero(odd))
+            return (np.searchsorted(quotes, np.flatnonzero(hits)) + self.quoted) % 2 == 1
+
+        if inside(0x0A).any() or inside(0x0D).any():  # a quoted cell over several lines
+            raise NotColumnar
+        commas = int(np.count_nonzero(inside(0x2C)))
         self.quoted = (self.quoted + len(quotes)) % 2
-        return inside
+        return commas
 
     def header(self) -> str:
         """The first line (decoded); the stream then starts at the second."""
