@@ -22,7 +22,11 @@ import json
 import os
 import queue
 import re
+import sys
 import threading
+import time
+import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +151,7 @@ _COLUMNAR_FROM = 64 * 1024
 _POOLED_READ = 1 << 20  # a read this large goes into a reused block buffer (``_Blocks``)
 _READ_AHEAD = 4  # blocks read but not yet made into batches, at most
 _READ_WAIT = 0.25  # seconds a block read waits for its turn (``_CheckedStream.read``)
+_LET_GO_WAIT = 5.0  # seconds a read waits at most for Arrow to let go of its file and blocks (``_let_go``)
 
 
 class _Blocks:
@@ -158,6 +163,7 @@ class _Blocks:
 
     def __init__(self) -> None:
         self.free: list = []
+        self.lent: set[int] = set()  # the blocks Arrow holds (ids; a set's add and discard are atomic)
 
     def take(self, n: int) -> _Block:
         while self.free:
@@ -174,9 +180,11 @@ class _Block:
     def lend(self, size: int):
         """The first ``size`` bytes as an Arrow buffer that keeps this block (and its buffer) until Arrow is done."""
         pa, _ = arrow()
+        self.blocks.lent.add(id(self))
         return pa.foreign_buffer(self.array.ctypes.data, size, base=self)
 
     def __del__(self) -> None:
+        self.blocks.lent.discard(id(self))
         self.blocks.free.append(self.array)
 
 
@@ -197,7 +205,6 @@ class _CheckedStream:
         self.commas = 0  # in the bytes read so far
         self.decoder = None  # while draining: the whole file's UTF-8 is checked here (Arrow reads none of it)
         self.pending = b""  # bytes read ahead (the header line) and not yet handed on
-        self.closed = False
         self.lock = threading.Lock()
         self.shut_down = False
         self.scratch = None  # one boolean per byte of the largest block read, reused by every check
@@ -358,8 +365,8 @@ class _CheckedStream:
         except UnicodeDecodeError:
             raise NotColumnar from None
 
-    # the file protocol Arrow uses (anything with the buffer protocol may be returned)
     def read(self, n: int = -1):
+        """What Arrow reads (through ``_ArrowFile``); anything with the buffer protocol may be returned."""
         if self.pending:
             out, self.pending = self.pending, b""
             return out
@@ -368,15 +375,6 @@ class _CheckedStream:
         # row may not straddle two block boundaries, but nothing here relies on that)
         self.window.acquire(timeout=_READ_WAIT)
         return self._raw(n if n and n > 0 else 1 << 24)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
 
     def drain(self) -> None:
         """Read (check and hash) the rest of a file whose rows are not read: its UTF-8 is checked here."""
@@ -389,6 +387,51 @@ class _CheckedStream:
                 raise NotColumnar from None
         while len(self._raw(_BLOCK)):
             pass
+
+
+class _ArrowFile:
+    """The file object Arrow reads a stream through, and the only one it is given: it calls ``read`` on its own I/O
+    thread, reading ahead of the batches, and drops the file from that thread too. A call into Python from an Arrow
+    thread while the interpreter shuts down aborts or hangs the process (apache/arrow#50482; measured here: a
+    streaming reader over a Python file still reading ahead at exit aborted 10 runs of 10 and hung one of 5), so
+    ``_csv_columnar`` does not return before Arrow has let go of this object and of every block lent to it
+    (``_let_go``)."""
+
+    closed = False
+
+    def __init__(self, stream: _CheckedStream) -> None:
+        self.read = stream.read
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _let_go(released: threading.Event, blocks: _Blocks, failure: BaseException | None) -> bool:
+    """Wait (at most ``_LET_GO_WAIT``) until Arrow holds nothing of a read: the ``_ArrowFile`` collected
+    (``released``) and no block lent. The stream is shut, so a read Arrow still makes returns at once, empty (the
+    end of the file for Arrow). An error raised out of the read keeps the frames it went through, and their
+    variables (the reader, the file): those frames have ended and are cleared first. False if the wait ran out."""
+    pending = [failure]
+    seen: set[int] = set()
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        pending += [exc.__cause__, exc.__context__]
+    deadline = time.monotonic() + _LET_GO_WAIT
+    while not released.is_set() or blocks.lent:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
 class _Ahead:
@@ -441,6 +484,27 @@ def _counted(reader, stream: _CheckedStream) -> Iterator:
         yield batch
 
 
+def _arrow_batches(stream: _CheckedStream, names: list[str], prepare: Callable[[Any], Any], ahead: bool,
+                   released: threading.Event) -> Iterator:
+    """An Arrow CSV reader's batches of the stream, each ``prepare``d; every cell read as text, as the file has it.
+    The iterator returned holds the only reference to the reader, which holds the only one to the ``_ArrowFile``
+    (``released`` is set when that file is collected). ``ahead``: decoded a batch ahead on a helper thread."""
+    import pyarrow.csv as pacsv
+
+    pa, _ = arrow()
+    file = _ArrowFile(stream)
+    weakref.finalize(file, released.set)
+    reader = pacsv.open_csv(
+        file,
+        read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
+        parse_options=pacsv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=False,
+                                         ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, check_utf8=False,
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
+    made = _counted(reader, stream)
+    return _Ahead(made, prepare) if ahead else map(prepare, made)
+
+
 def _batch_columns(batch, field_limit: int, coded: frozenset[int]) -> list:
     """A batch's columns, checked: a cell longer than the csv module's field limit (bytes bound the characters) is
     that module's error, so the file goes to the cell-by-cell reader (``NotColumnar``); so does a cell that is not
@@ -468,8 +532,6 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         fd = open_regular(root, path, rel, limit)
     except (OSError, InputError):
         raise NotColumnar from None
-    import pyarrow.csv as pacsv
-
     pa, _ = arrow()
 
     try:
@@ -494,21 +556,12 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         # each new distinct cell is decoded in Python (``_batch_codes``); every other column is checked per batch
         coded = frozenset(spec.index for spec in specs if not spec.text)
         prepare = functools.partial(_batch_columns, field_limit=csv.field_size_limit(), coded=coded)
-        batches = None
+        batches: Any = None
+        released = threading.Event()  # set when Arrow has let go of the file it reads (``_let_go``)
         try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK, use_threads=False),
-                parse_options=pacsv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=False,
-                                                 ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, check_utf8=False,
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
-            # decoding ahead on a second core pays for a ledger of several blocks; a unit-sized one is read in one
-            # or two, and batch workers (one a core) keep every core busy already
-            made = _counted(reader, stream)
-            batches = _Ahead(made, prepare) if size > _AHEAD_FROM else None
+            batches = _arrow_batches(stream, names, prepare, size > _AHEAD_FROM, released)
             first = 2
-            for prepared in batches if batches is not None else map(prepare, made):
+            for prepared in batches:
                 builder.add_batch(prepared, first)
                 first += len(prepared[0])
         except pa.ArrowInvalid:  # a row with more or fewer cells than the header
@@ -518,8 +571,13 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
                 raise NotColumnar from None
             raise
         finally:
-            if batches is not None:
+            if isinstance(batches, _Ahead):
                 batches.close()
+            batches = None  # the only reference to the reader: dropped here, it drops the file
+            failure = sys.exc_info()[1]
+            if failure is not None:  # Arrow may be reading ahead: its next read gets the end of the file
+                stream.shut()
+            _let_go(released, stream.blocks, failure)
         stream.drain()
         if stream.commas != (first - 2) * (len(header) - 1):  # an empty line (its row has no comma)
             raise NotColumnar
