@@ -6,8 +6,10 @@ openpyxl, SQLAlchemy...), and ``scorecard score`` imports only what scoring need
 keeps the table equal to the commands themselves and the start-up free of heavy imports.
 
 Start-up of a command (``LazyGroup.main``) uses ``engine.process``: OpenBLAS held to one thread, the cyclic garbage
-collector paused while the command's modules are imported and resumed (after ``gc.freeze()``) once they are, and
-what is alive at exit frozen before the interpreter's last collection (the reasons and measurements are there).
+collector paused while the command's modules are imported and resumed (after ``gc.freeze()``) once they are, and,
+when the run reads the process's own command line (``scorecard ...``, not a test's or another program's call with
+its arguments), what is alive at exit frozen before the interpreter's last collection (the reasons and measurements
+are there).
 
 Exit codes: 0 ok, 1 below --fail-under, 2 invalid input.
 """
@@ -72,11 +74,12 @@ def load_command(name: str) -> click.Command:
 class LazyGroup(ScorecardGroup):
     """The commands of ``COMMANDS``, each imported the first time it is invoked or asked for its help."""
 
-    def main(self, *args, **kwargs):
+    def main(self, args=None, *rest, **kwargs):
         process.pause_gc()
-        process.freeze_at_exit()
+        if args is None:  # the process's own command line: this run is the process (not a test's or a server's call)
+            process.freeze_at_exit()
         try:
-            return super().main(*args, **kwargs)
+            return super().main(args, *rest, **kwargs)
         finally:
             process.resume_gc()  # a run that loaded no command (--help, a usage error)
 
