@@ -22,7 +22,6 @@ import json
 import os
 import queue
 import re
-import sys
 import threading
 import time
 import traceback
@@ -558,26 +557,31 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         prepare = functools.partial(_batch_columns, field_limit=csv.field_size_limit(), coded=coded)
         batches: Any = None
         released = threading.Event()  # set when Arrow has let go of the file it reads (``_let_go``)
+        failure: BaseException | None = None
         try:
-            batches = _arrow_batches(stream, names, prepare, size > _AHEAD_FROM, released)
-            first = 2
-            for prepared in batches:
-                builder.add_batch(prepared, first)
-                first += len(prepared[0])
-        except pa.ArrowInvalid:  # a row with more or fewer cells than the header
-            raise NotColumnar from None
-        except OSError as exc:
-            if isinstance(exc.__context__, NotColumnar) or "NotColumnar" in str(exc):
+            try:
+                batches = _arrow_batches(stream, names, prepare, size > _AHEAD_FROM, released)
+                first = 2
+                for prepared in batches:
+                    builder.add_batch(prepared, first)
+                    first += len(prepared[0])
+            except pa.ArrowInvalid:  # a row with more or fewer cells than the header
                 raise NotColumnar from None
+            except OSError as exc:
+                if isinstance(exc.__context__, NotColumnar) or "NotColumnar" in str(exc):
+                    raise NotColumnar from None
+                raise
+        except BaseException as exc:
+            failure = exc
             raise
         finally:
             if isinstance(batches, _Ahead):
                 batches.close()
             batches = None  # the only reference to the reader: dropped here, it drops the file
-            failure = sys.exc_info()[1]
             if failure is not None:  # Arrow may be reading ahead: its next read gets the end of the file
                 stream.shut()
             _let_go(released, stream.blocks, failure)
+            failure = None  # (it holds this frame)
         stream.drain()
         if stream.commas != (first - 2) * (len(header) - 1):  # an empty line (its row has no comma)
             raise NotColumnar

@@ -413,6 +413,27 @@ def test_arrow_has_let_go_of_every_read_when_it_returns(tmp_path, monkeypatch):
     assert waits == []
 
 
+def test_a_read_inside_an_error_handler_leaves_that_error_alone(tmp_path):
+    """Only an error raised out of the read has its frames cleared: a caller's own error, being handled while a
+    ledger is read, keeps its traceback's variables."""
+    rows = "".join(f"EC-{i},县局,行政许可,2021-05-11,,2,是,是\n" for i in range(3000))
+    pkg = _package(tmp_path, HEADER + "\n" + rows)
+
+    def fails():
+        marker = "调用方的变量"
+        raise KeyError(marker)
+
+    try:
+        fails()
+    except KeyError as exc:
+        ledger = load_package(pkg, strict=False).ledgers["enforcement_cases"]
+        tb = exc.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        assert tb.tb_frame.f_locals.get("marker") == "调用方的变量"
+    assert len(ledger.records) == 3000
+
+
 def test_a_process_exits_at_once_after_a_columnar_read_that_failed(tmp_path):
     """The user-facing side of the test above: a process that stops reading a large ledger at its first batch
     (Arrow still reading ahead) and exits at once, keeping the error, exits cleanly every time. Before Arrow was
