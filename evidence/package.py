@@ -561,6 +561,8 @@ def _csv_columnar(root: Path, path: Path, rel: str, ledger_def: LedgerDef, budge
         failure: BaseException | None = None
         try:
             try:
+                # decoding ahead on a second core pays for a ledger of several blocks; a unit-sized one is read in
+                # one or two, and batch workers (one a core) keep every core busy already
                 batches = _arrow_batches(stream, names, prepare, size > _AHEAD_FROM, released)
                 first = 2
                 for prepared in batches:
